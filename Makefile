@@ -1,0 +1,60 @@
+# Pulse — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-local
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: run test install migrate seed serve worker beat lint format bench bench-ingest bench-import check clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): requirements/base.txt requirements/local.txt requirements/production.txt | $(PY)
+	$(PIP) install --quiet -r requirements/local.txt -r requirements/production.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Seed the demo only when the database has no users; then compute what can be computed.
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py refresh_snapshots
+
+serve:
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+run: seed serve
+
+test: install
+	$(VENV)/bin/pytest
+
+worker: install
+	$(VENV)/bin/celery -A config.celery_app worker --loglevel=info --concurrency=2
+
+beat: install
+	$(VENV)/bin/celery -A config.celery_app beat --loglevel=info
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/recompute.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

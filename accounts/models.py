@@ -1,0 +1,93 @@
+"""Users, their roles, and the teams they work in."""
+
+import zoneinfo
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "Agent"
+    LEADER = "leader", "CS leader"
+    HR = "hr", "HR partner"
+
+
+def validate_timezone(value: str) -> None:
+    """Accept only IANA time-zone names, e.g. Europe/Paris."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not an IANA time zone (for example Europe/Paris).", code="invalid")
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="IANA time zone; it sets where a team's day starts and ends for its KPIs.",
+    )
+    leaders = models.ManyToManyField(
+        "accounts.User",
+        related_name="led_teams",
+        blank=True,
+        limit_choices_to={"role": Role.LEADER},
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT, db_index=True)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        related_name="agents",
+        null=True,
+        blank=True,
+        help_text="The team an agent belongs to now (agents only).",
+    )
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message="A user with this email already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role == Role.AGENT
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role == Role.LEADER
+
+    @property
+    def is_hr(self) -> bool:
+        return self.role == Role.HR
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.AGENT and self.team_id is None and not self.is_staff:
+            raise ValidationError({"team": "An agent must belong to a team."})
+        if self.role != Role.AGENT and self.team_id is not None:
+            raise ValidationError({"team": "Only agents belong to a team; leaders lead teams instead."})

@@ -1,0 +1,10 @@
+"""URL configuration: pages per app, the API under /api/v1/, admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("", include("kpis.urls")),
+]

@@ -1,0 +1,27 @@
+"""Local calendar days: the one helper that turns UTC moments into a team's days and back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+
+def local_date(moment: dt.datetime, zone: ZoneInfo | str) -> dt.date:
+    """The calendar day of an aware `moment` in `zone`."""
+    if isinstance(zone, str):
+        zone = ZoneInfo(zone)
+    return moment.astimezone(zone).date()
+
+
+def utc_bounds(date_from: dt.date, date_to: dt.date, zone: ZoneInfo | str) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) in UTC covering the local days date_from..date_to (inclusive) in `zone`."""
+    if isinstance(zone, str):
+        zone = ZoneInfo(zone)
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def date_range(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
+    days = (date_to - date_from).days
+    return [date_from + dt.timedelta(days=offset) for offset in range(days + 1)]

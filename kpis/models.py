@@ -1,0 +1,215 @@
+"""Targets, daily KPI snapshots and the bookkeeping that keeps them fresh."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from tickets.models import Channel
+
+from .registry import KPI_CHOICES, KPIS
+
+
+class Scope(models.TextChoices):
+    AGENT = "agent", "Agent"
+    TEAM = "team", "Team"
+    ORG = "org", "Organisation"
+
+
+class TargetStatus(models.TextChoices):
+    EXCELLENT = "excellent", "Excellent"
+    MET = "met", "Met"
+    MISSED = "missed", "Missed"
+    NO_DATA = "no_data", "No data"
+    NO_TARGET = "no_target", "No target"
+
+
+CHANNEL_CHOICES_OR_ALL = [("", "All channels"), *Channel.choices]
+
+
+def _scope_subject_condition() -> Q:
+    return (
+        Q(scope=Scope.ORG, team__isnull=True, agent__isnull=True)
+        | Q(scope=Scope.TEAM, team__isnull=False, agent__isnull=True)
+        | Q(scope=Scope.AGENT, agent__isnull=False)
+    )
+
+
+class Target(models.Model):
+    """The goal for one KPI: org-wide, for a team or for one agent, optionally per channel."""
+
+    kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="targets")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="targets"
+    )
+    channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES_OR_ALL, blank=True, default="")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty means open-ended.")
+    value = models.FloatField()
+    stretch = models.FloatField(null=True, blank=True, help_text="The excellent level, beyond the target.")
+    rationale = models.TextField(blank=True, help_text="The business objective this target serves.")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kpi", "scope", "effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=_scope_subject_condition(), name="target_scope_subject"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="target_dates_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["kpi", "effective_from"], name="target_kpi_from")]
+
+    def __str__(self) -> str:
+        subject = {Scope.ORG: "org", Scope.TEAM: str(self.team), Scope.AGENT: str(self.agent)}[self.scope]
+        channel = f" on {self.channel}" if self.channel else ""
+        return f"{KPIS[self.kpi].name} {subject}{channel}: {self.value:g}"
+
+    @property
+    def subject_label(self) -> str:
+        if self.scope == Scope.AGENT:
+            return str(self.agent)
+        if self.scope == Scope.TEAM:
+            return str(self.team)
+        return "Whole organisation"
+
+    def overlapping(self) -> models.QuerySet["Target"]:
+        """Targets of the same KPI, subject and channel whose dates intersect this one's."""
+        qs = Target.objects.filter(kpi=self.kpi, scope=self.scope, channel=self.channel)
+        if self.scope == Scope.AGENT:
+            qs = qs.filter(agent_id=self.agent_id)
+        elif self.scope == Scope.TEAM:
+            qs = qs.filter(team_id=self.team_id)
+        if self.effective_to is not None:
+            qs = qs.filter(effective_from__lte=self.effective_to)
+        qs = qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+        if self.pk:
+            qs = qs.exclude(pk=self.pk)
+        return qs
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        kpi = KPIS.get(self.kpi)
+        if kpi is not None and not kpi.has_target:
+            errors["kpi"] = f"{kpi.name} is a volume count; it takes no target."
+        if self.scope == Scope.ORG and (self.team_id or self.agent_id):
+            errors["scope"] = "An org-wide target names no team and no agent."
+        if self.scope == Scope.TEAM:
+            if not self.team_id:
+                errors["team"] = "Choose the team this target is for."
+            if self.agent_id:
+                errors["agent"] = "A team target names no agent."
+        if self.scope == Scope.AGENT:
+            if not self.agent_id:
+                errors["agent"] = "Choose the agent this target is for."
+            elif self.agent.role != "agent":
+                errors["agent"] = "Targets are set for agents only."
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            errors["effective_to"] = "The end date cannot be before the start date."
+        if kpi is not None and self.value is not None and self.stretch is not None:
+            if kpi.direction == "higher" and self.stretch < self.value:
+                errors["stretch"] = "For a higher-is-better KPI the stretch must be at least the target."
+            if kpi.direction == "lower" and self.stretch > self.value:
+                errors["stretch"] = "For a lower-is-better KPI the stretch must be at most the target."
+        if kpi is not None and kpi.unit == "percent" and self.value is not None and not 0 <= self.value <= 100:
+            errors["value"] = "A percentage target lies between 0 and 100."
+        if not errors and self.effective_from and self.scope:
+            clash = self.overlapping().first()
+            if clash is not None:
+                until = clash.effective_to.isoformat() if clash.effective_to else "open-ended"
+                errors["effective_from"] = (
+                    f"Overlaps the existing target {clash} in force from "
+                    f"{clash.effective_from.isoformat()} to {until}; end that one first or change the dates."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Snapshot(models.Model):
+    """One KPI for one subject (agent, team or org), one local day and one channel ('' = all)."""
+
+    date = models.DateField()
+    kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    # For agent rows, the team whose records (and time zone) produced the row.
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
+    channel = models.CharField(max_length=16, blank=True, default="")
+    value = models.FloatField(null=True)
+    numerator = models.FloatField()
+    denominator = models.BigIntegerField()
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    low_confidence = models.BooleanField(default=False)
+    target = models.ForeignKey(Target, on_delete=models.SET_NULL, null=True, related_name="+")
+    target_value = models.FloatField(null=True)
+    stretch_value = models.FloatField(null=True)
+    status = models.CharField(max_length=16, choices=TargetStatus.choices)
+    definitions_version = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date", "kpi"]
+        constraints = [
+            models.CheckConstraint(condition=_scope_subject_condition(), name="snapshot_scope_subject"),
+            models.CheckConstraint(
+                condition=~Q(scope=Scope.AGENT) | Q(team__isnull=False), name="snapshot_agent_row_has_team"
+            ),
+            # SQL treats NULLs as distinct, so each scope gets its own conditional unique key.
+            models.UniqueConstraint(
+                fields=["date", "kpi", "agent", "team", "channel"],
+                condition=Q(scope=Scope.AGENT),
+                name="snapshot_unique_agent_row",
+            ),
+            models.UniqueConstraint(
+                fields=["date", "kpi", "team", "channel"],
+                condition=Q(scope=Scope.TEAM),
+                name="snapshot_unique_team_row",
+            ),
+            models.UniqueConstraint(
+                fields=["date", "kpi", "channel"], condition=Q(scope=Scope.ORG), name="snapshot_unique_org_row"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["scope", "team", "date"], name="snapshot_scope_team_date"),
+            models.Index(fields=["scope", "agent", "date"], name="snapshot_scope_agent_date"),
+            models.Index(fields=["scope", "date"], name="snapshot_scope_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.scope} {self.date} {self.channel or 'all'}: {self.value}"
+
+
+class DirtyDay(models.Model):
+    """A (team, local day) whose snapshots are stale because a record of it changed.
+
+    A database row, not a broker message: it survives a Redis outage and the refresh
+    task catches up from it.
+    """
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "date"], name="dirty_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.date}"
+
+
+class ComputeLock(models.Model):
+    """A row per lock key ('team:<id>', 'org'); computations hold it with SELECT … FOR UPDATE."""
+
+    key = models.CharField(max_length=64, unique=True)
+    last_run_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return self.key

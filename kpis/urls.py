@@ -1,0 +1,7 @@
+from django.urls import path
+
+from accounts.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+]

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from kpis.services import snapshot_days_mark_dirty
+
+from .models import Ticket
+from .services import TICKET_DATE_FIELDS, ticket_days
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "channel", "status", "agent", "team", "created_at", "solved_at")
+    list_filter = ("channel", "status", "priority", "team")
+    search_fields = ("external_id", "category", "agent__email", "agent__username")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("agent",)
+    list_select_related = ("agent", "team")
+
+    def save_model(self, request, obj, form, change):
+        # A data fix in admin refreshes the snapshots of the days it touches, before and after.
+        days = set()
+        if change:
+            before = Ticket.objects.select_related("team").get(pk=obj.pk)
+            days |= ticket_days(before.team, [getattr(before, f) for f in TICKET_DATE_FIELDS])
+        super().save_model(request, obj, form, change)
+        days |= ticket_days(obj.team, [getattr(obj, f) for f in TICKET_DATE_FIELDS])
+        snapshot_days_mark_dirty(team_days=days)

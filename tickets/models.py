@@ -1,0 +1,117 @@
+"""Helpdesk tickets, as the helpdesk knows them (its `external_id`)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+    SOCIAL = "social", "Social"
+    OTHER = "other", "Other"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+SOLVED_STATUSES = (Status.SOLVED, Status.CLOSED)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Ticket(models.Model):
+    external_id = models.CharField(max_length=255, unique=True, help_text="The helpdesk's id for this ticket.")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    category = models.CharField(max_length=100, blank=True, help_text="Case type.")
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    agent = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        help_text="The team that owned the ticket when it was handled; kept if the agent moves.",
+    )
+    created_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    handle_time_seconds = models.IntegerField(
+        null=True, blank=True, help_text="Talk + hold + after-contact work, in seconds."
+    )
+    agent_replies = models.IntegerField(default=0, help_text="Agent interactions until solved.")
+    reopened_count = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="ticket_channel_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="ticket_priority_valid"),
+            models.CheckConstraint(
+                condition=Q(solved_at__isnull=True) | Q(solved_at__gte=F("created_at")),
+                name="ticket_solved_not_before_created",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_at__isnull=True) | Q(first_response_at__gte=F("created_at")),
+                name="ticket_first_response_not_before_created",
+            ),
+            models.CheckConstraint(
+                condition=Q(handle_time_seconds__isnull=True) | Q(handle_time_seconds__gte=0),
+                name="ticket_handle_time_non_negative",
+            ),
+            models.CheckConstraint(condition=Q(agent_replies__gte=0), name="ticket_agent_replies_non_negative"),
+            models.CheckConstraint(condition=Q(reopened_count__gte=0), name="ticket_reopened_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["team", "created_at"], name="ticket_team_created"),
+            models.Index(fields=["team", "solved_at"], name="ticket_team_solved"),
+            models.Index(fields=["team", "first_response_at"], name="ticket_team_first_response"),
+            models.Index(fields=["agent", "created_at"], name="ticket_agent_created"),
+            models.Index(fields=["agent", "solved_at"], name="ticket_agent_solved"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ticket {self.external_id}"
+
+    @property
+    def is_solved(self) -> bool:
+        return self.solved_at is not None and self.status in SOLVED_STATUSES
+
+    def clean(self) -> None:
+        """Field-level errors for the rules the database also enforces."""
+        errors: dict[str, str] = {}
+        for name in ("created_at", "first_response_at", "solved_at"):
+            value = getattr(self, name)
+            if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+                errors[name] = "Give a time-zone offset (ISO 8601, e.g. 2026-01-31T09:00:00+01:00)."
+        if "created_at" not in errors and isinstance(self.created_at, datetime.datetime):
+            for name in ("first_response_at", "solved_at"):
+                value = getattr(self, name)
+                if name not in errors and isinstance(value, datetime.datetime) and value < self.created_at:
+                    errors[name] = f"{name} cannot be before created_at."
+        if isinstance(self.handle_time_seconds, int) and self.handle_time_seconds < 0:
+            errors["handle_time_seconds"] = "Handle time cannot be negative."
+        if isinstance(self.agent_replies, int) and self.agent_replies < 0:
+            errors["agent_replies"] = "Agent replies cannot be negative."
+        if isinstance(self.reopened_count, int) and self.reopened_count < 0:
+            errors["reopened_count"] = "Reopened count cannot be negative."
+        if self.agent_id is not None and self.agent is not None and self.agent.role != "agent":
+            errors["agent"] = "A ticket's assignee must be an agent."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,153 @@
+"""Writes of tickets: the all-or-nothing batch upsert that the API, the importer and the demo share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from accounts.selectors import agents_by_email, teams_by_id, teams_by_slug, users_by_id
+from config.errors import BatchValidationError
+from kpis.days import local_date
+from kpis.services import snapshot_days_mark_dirty
+
+from .batch import check_batch, ids_of, resolve_reference, validate_instance
+from .models import Ticket
+
+# Every field an upsert writes (external_id is the key).
+TICKET_WRITE_FIELDS = (
+    "channel",
+    "category",
+    "priority",
+    "status",
+    "agent",
+    "team",
+    "created_at",
+    "first_response_at",
+    "solved_at",
+    "handle_time_seconds",
+    "agent_replies",
+    "reopened_count",
+)
+TICKET_DATE_FIELDS = ("created_at", "first_response_at", "solved_at")
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    objects: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated
+
+
+def ticket_days(team, moments: Sequence[dt.datetime | None]) -> set[tuple[int, dt.date]]:
+    """The (team, local day) pairs that the given timestamps of a ticket fall on."""
+    return {(team.pk, local_date(moment, team.zone)) for moment in moments if moment is not None}
+
+
+def tickets_upsert(*, records: Sequence[dict[str, Any]]) -> UpsertResult:
+    """Create or update tickets by `external_id`, all or nothing.
+
+    A record names its agent by `agent` (id) or `agent_email`, its team by `team` (id) or
+    `team_slug`; the team defaults to the agent's current team. Raises BatchValidationError
+    with per-index field errors and writes nothing when any record is invalid.
+    """
+    errors: dict[int, dict[str, list[str]]] = {}
+    check_batch(records, errors)
+    agents_id = users_by_id(ids_of(records, "agent"))
+    agents_email = agents_by_email(r.get("agent_email") or "" for r in records)
+    teams_id = teams_by_id(ids_of(records, "team"))
+    teams_slug = teams_by_slug(r.get("team_slug") or "" for r in records)
+    external_ids = [str(r.get("external_id") or "").strip() for r in records]
+    existing = {t.external_id: t for t in Ticket.objects.filter(external_id__in=external_ids).select_related("team")}
+
+    tickets: list[Ticket] = []
+    for index, record in enumerate(records):
+        agent = resolve_reference(
+            record,
+            id_field="agent",
+            key_field="agent_email",
+            by_id=agents_id,
+            by_key=agents_email,
+            index=index,
+            errors=errors,
+            label="agent",
+        )
+        team = resolve_reference(
+            record,
+            id_field="team",
+            key_field="team_slug",
+            by_id=teams_id,
+            by_key=teams_slug,
+            index=index,
+            errors=errors,
+            label="team",
+        )
+        if team is None and agent is not None:
+            team = agent.team
+        if team is None and index not in errors:
+            errors.setdefault(index, {})["team"] = ["Give the team (team or team_slug), or an agent who has one."]
+        ticket = Ticket(external_id=external_ids[index], agent=agent, team=team)
+        for name in TICKET_WRITE_FIELDS:
+            if name in ("agent", "team"):
+                continue
+            if name in record and record[name] is not None:
+                setattr(ticket, name, record[name])
+            elif name in record:  # explicit null
+                setattr(ticket, name, None if name not in ("category",) else "")
+        for name in ("agent_replies", "reopened_count"):
+            if getattr(ticket, name) is None:
+                setattr(ticket, name, 0)
+        validate_instance(ticket, index, errors, exclude=("agent", "team", "external_id"))
+        tickets.append(ticket)
+    if errors:
+        raise BatchValidationError(errors)
+
+    dirty: set[tuple[int, dt.date]] = set()
+    for ticket in tickets:
+        dirty |= ticket_days(ticket.team, [getattr(ticket, name) for name in TICKET_DATE_FIELDS])
+        before = existing.get(ticket.external_id)
+        if before is not None:
+            dirty |= ticket_days(before.team, [getattr(before, name) for name in TICKET_DATE_FIELDS])
+    with transaction.atomic():
+        saved = Ticket.objects.bulk_create(
+            tickets,
+            update_conflicts=True,
+            unique_fields=["external_id"],
+            update_fields=[*TICKET_WRITE_FIELDS, "updated_at"],
+        )
+        dirty |= _survey_days_of_moved_tickets(tickets, existing)
+        snapshot_days_mark_dirty(team_days=dirty)
+    created = sum(1 for t in tickets if t.external_id not in existing)
+    return UpsertResult(created=created, updated=len(tickets) - created, objects=saved)
+
+
+def _survey_days_of_moved_tickets(tickets: list[Ticket], existing: dict[str, Ticket]) -> set[tuple[int, dt.date]]:
+    """A ticket whose channel or team changed moves its surveys' channel breakdown too."""
+    from surveys.models import SurveyResponse
+
+    moved = [
+        existing[t.external_id].pk
+        for t in tickets
+        if t.external_id in existing
+        and (existing[t.external_id].channel != t.channel or existing[t.external_id].team_id != t.team_id)
+    ]
+    if not moved:
+        return set()
+    responses = SurveyResponse.objects.filter(ticket_id__in=moved).select_related("team")
+    return {(r.team_id, local_date(r.responded_at, r.team.zone)) for r in responses}
+
+
+def ticket_to_record(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as an upsert record, so that a partial update can start from what is stored."""
+    record: dict[str, Any] = {
+        name: getattr(ticket, name) for name in TICKET_WRITE_FIELDS if name not in ("agent", "team")
+    }
+    record.update(external_id=ticket.external_id, agent=ticket.agent_id, team=ticket.team_id)
+    return record
