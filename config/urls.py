@@ -6,5 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("api/v1/", include("config.api_router")),
+    path("reviews/", include("kpis.reviews.urls")),
+    path("imports/", include("tickets.urls")),
     path("", include("kpis.urls")),
 ]

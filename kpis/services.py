@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DirtyDay
+from .models import DirtyDay, Target
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +32,18 @@ def snapshot_days_mark_dirty(*, team_days: Iterable[tuple[int, dt.date]]) -> Non
     from .tasks import schedule_snapshot_refresh
 
     transaction.on_commit(schedule_snapshot_refresh)
+
+
+def target_save(*, target: Target, set_by) -> Target:
+    """Validate (including the no-overlap rule) and save a target; raises ValidationError."""
+    with transaction.atomic():
+        if set_by is not None and not target.set_by_id:
+            target.set_by = set_by
+        target.full_clean()
+        target.save()
+    return target
+
+
+def target_delete(*, target: Target) -> None:
+    """Remove a target; snapshots keep the figures they recorded until recomputed."""
+    target.delete()

@@ -55,6 +55,7 @@ LOCAL_APPS = [
     "tickets",
     "surveys",
     "kpis",
+    "kpis.reviews",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ReviewsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "kpis.reviews"
+    label = "reviews"
+    verbose_name = "Coaching reviews"
