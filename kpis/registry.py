@@ -112,6 +112,18 @@ class Kpi:
                 return {num: Count("id"), den: Count("id")}
         raise KeyError(self.code)
 
+    def record_filter(self) -> Q:
+        """Which records of `source` count in the denominator (the drill-down list)."""
+        return {
+            "csat": Q(kind="csat"),
+            "nps": Q(kind="nps"),
+            "ces": Q(kind="ces"),
+            "aht": SOLVED & Q(handle_time_seconds__isnull=False),
+            "frt": Q(first_response_at__isnull=False),
+            "resolution_time": SOLVED,
+            "fcr": SOLVED,
+        }.get(self.code, Q())
+
     def numerator_denominator(self, row: dict) -> tuple[float, int]:
         """Read this KPI's numerator and denominator from a row produced by `aggregates()`."""
         den = row.get(f"{self.code}__den") or 0
@@ -129,7 +141,8 @@ class Kpi:
             return float(numerator)
         if not denominator:
             return None
-        return numerator / denominator * self.scale
+        # Multiply before dividing so that e.g. 29/100 gives exactly 29.0, not 28.999….
+        return numerator * self.scale / denominator
 
 
 KPIS: dict[str, Kpi] = {
@@ -269,3 +282,24 @@ def kpis_by_day_field() -> dict[tuple[Source, str], list[Kpi]]:
     for kpi in KPIS.values():
         groups.setdefault((kpi.source, kpi.day_field), []).append(kpi)
     return groups
+
+
+# Published industry benchmarks: the defaults of `seed_targets` and the goal a suggested
+# next target steps toward. Keyed by (kpi, channel); channel "" = all channels.
+BENCHMARKS: dict[tuple[str, str], tuple[float, float | None]] = {
+    ("csat", ""): (80.0, 90.0),
+    ("nps", ""): (0.0, 50.0),
+    ("ces", ""): (5.0, None),
+    ("aht", ""): (360.0, None),
+    ("frt", "chat"): (30.0, None),
+    ("frt", "phone"): (30.0, None),
+    ("frt", "email"): (3600.0, None),
+    ("resolution_time", ""): (86400.0, None),
+    ("fcr", ""): (70.0, 90.0),
+    ("resolution_rate", ""): (90.0, None),
+}
+
+# The largest step a suggested next target takes from the baseline: points for percentages
+# and scores, a fraction of the baseline for durations.
+MAX_TARGET_STEP: dict[str, float] = {"csat": 5.0, "fcr": 5.0, "resolution_rate": 5.0, "nps": 10.0, "ces": 0.3}
+MAX_TARGET_STEP_FRACTION_SECONDS = 0.15

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from tqdm import tqdm
 
+from accounts.models import Team
+
+from .compute import ComputeResult, compute_org_window, compute_team_window
 from .models import DirtyDay, Target
+from .targets import TargetResolver, targets_intersecting
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +38,67 @@ def snapshot_days_mark_dirty(*, team_days: Iterable[tuple[int, dt.date]]) -> Non
     from .tasks import schedule_snapshot_refresh
 
     transaction.on_commit(schedule_snapshot_refresh)
+
+
+def snapshots_compute(
+    *,
+    date_from: dt.date,
+    date_to: dt.date,
+    team_ids: Iterable[int] | None = None,
+    progress: bool = False,
+) -> ComputeResult:
+    """Recompute agent, team and org snapshots for local days date_from..date_to (inclusive).
+
+    Each team is replaced in its own transaction under its lock; then the org rows are
+    re-summed from the team rows. Safe to re-run, run concurrently or after a crash.
+    """
+    if date_to < date_from:
+        raise ValueError("date_to is before date_from")
+    teams = Team.objects.order_by("pk")
+    if team_ids is not None:
+        teams = teams.filter(pk__in=list(team_ids))
+    teams = list(teams)
+    resolver = TargetResolver(targets_intersecting(date_from, date_to))
+    result = ComputeResult(date_from=date_from, date_to=date_to)
+    for team in tqdm(teams, desc="Computing snapshots", unit="team", disable=not progress):
+        result.team_rows[team.pk] = compute_team_window(team, date_from, date_to, resolver)
+    result.teams = len(teams)
+    result.rows = sum(result.team_rows.values()) + compute_org_window(date_from, date_to, resolver)
+    return result
+
+
+def snapshots_refresh_dirty() -> int:
+    """Recompute every (team, day) marked dirty; returns how many marks were cleared.
+
+    Marks are cleared only if not re-marked while computing, so nothing marked late is lost.
+    """
+    marks = list(DirtyDay.objects.values_list("pk", "team_id", "date", "marked_at"))
+    if not marks:
+        return 0
+    days_by_team: dict[int, list[dt.date]] = defaultdict(list)
+    for _, team_id, day, _ in marks:
+        days_by_team[team_id].append(day)
+    all_days = [day for days in days_by_team.values() for day in days]
+    resolver = TargetResolver(targets_intersecting(min(all_days), max(all_days)))
+    teams = {team.pk: team for team in Team.objects.filter(pk__in=days_by_team)}
+    for team_id, days in days_by_team.items():
+        if team_id in teams:
+            compute_team_window(teams[team_id], min(days), max(days), resolver)
+    compute_org_window(min(all_days), max(all_days), resolver)
+    pks_by_mark_time: dict[dt.datetime, list[int]] = defaultdict(list)
+    for pk, _, _, marked_at in marks:
+        pks_by_mark_time[marked_at].append(pk)
+    cleared = 0
+    for marked_at, pks in pks_by_mark_time.items():  # one delete per ingestion batch, typically
+        cleared += DirtyDay.objects.filter(pk__in=pks, marked_at=marked_at).delete()[0]
+    return cleared
+
+
+def snapshots_compute_trailing(*, days: int, today: dt.date | None = None) -> ComputeResult:
+    """Recompute the trailing window of `days` days ending today (late surveys and resolutions)."""
+    today = today or timezone.localdate()
+    # A day ahead covers teams whose local date is already tomorrow.
+    return snapshots_compute(date_from=today - dt.timedelta(days=days - 1), date_to=today + dt.timedelta(days=1))
 
 
 def target_save(*, target: Target, set_by) -> Target:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -206,4 +207,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# CELERY BEAT: exactly one beat process runs these.
+CELERY_BEAT_SCHEDULE = {
+    "kpis-daily-trailing-window": {
+        "task": "kpis.compute_trailing_window",
+        "schedule": crontab(minute=0, hour=KPI_RECOMPUTE_HOUR),
+    },
+    "kpis-refresh-dirty": {
+        "task": "kpis.refresh_dirty_snapshots",
+        "schedule": 60.0,
+    },
 }

@@ -1,0 +1,49 @@
+"""Create the org-wide benchmark targets of SPEC §4 (idempotent)."""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+
+from kpis.models import Scope, Target
+from kpis.registry import BENCHMARKS, KPIS
+from kpis.services import target_save
+
+RATIONALES = {
+    "csat": "Customers who feel well served stay and buy again; 80 % is the industry benchmark.",
+    "nps": "Loyalty drives referrals and renewals; a positive NPS means more promoters than detractors.",
+    "ces": "Low-effort service reduces churn; 5 of 7 means most customers found it easy.",
+    "aht": "Handling time sets staffing cost; 6 minutes keeps queues short without rushing customers.",
+    "frt": "Customers expect chat and phone answered in seconds and email within the hour.",
+    "resolution_time": "Problems solved within a day keep customers from chasing us on other channels.",
+    "fcr": "Solving it the first time is the strongest driver of satisfaction and the cheapest contact.",
+    "resolution_rate": "Most of what arrives each day should be solved, or the backlog grows.",
+}
+
+
+class Command(BaseCommand):
+    help = "Create the default org-wide targets from published industry benchmarks (skips existing ones)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--effective-from", type=dt.date.fromisoformat, default=dt.date(2000, 1, 1))
+
+    def handle(self, *args, effective_from, **options):
+        created = 0
+        for (kpi, channel), (value, stretch) in BENCHMARKS.items():
+            exists = Target.objects.filter(kpi=kpi, scope=Scope.ORG, channel=channel).exists()
+            if exists:
+                continue
+            target_save(
+                target=Target(
+                    kpi=kpi,
+                    scope=Scope.ORG,
+                    channel=channel,
+                    value=value,
+                    stretch=stretch,
+                    effective_from=effective_from,
+                    rationale=RATIONALES[kpi],
+                ),
+                set_by=None,
+            )
+            created += 1
+        self.stdout.write(f"{created} benchmark target(s) created; {len(BENCHMARKS) - created} already present.")
+        self.stdout.write(", ".join(f"{KPIS[k].name}{' ' + c if c else ''}" for k, c in BENCHMARKS))

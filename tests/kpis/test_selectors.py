@@ -1,0 +1,149 @@
+"""The shared read path: period roll-ups, targets on scorecards, breakdowns, suggestions, drill-down."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from kpis.models import Scope, Target
+from kpis.selectors import (
+    Period,
+    baselines,
+    category_breakdown,
+    channel_breakdown,
+    kpi_records,
+    kpi_series,
+    period_from_params,
+    scorecard,
+    suggest_target,
+    team_dashboard,
+)
+from kpis.services import snapshots_compute
+from tests.factories import AgentFactory, SurveyResponseFactory, TeamFactory, TicketFactory
+
+UTC = dt.UTC
+D1, D2 = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+
+
+def at(day, hour=12):
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=UTC)
+
+
+@pytest.fixture
+def setup(db):
+    team = TeamFactory(name="Utc", slug="utc", timezone="UTC")
+    alice, bob = AgentFactory(team=team, username="alice"), AgentFactory(team=team, username="bob")
+    # Day 1: alice 1/1 positive; day 2: bob 9 of 19 positive.
+    SurveyResponseFactory(agent=alice, score=5, responded_at=at(D1))
+    for i in range(19):
+        SurveyResponseFactory(agent=bob, score=5 if i < 9 else 2, responded_at=at(D2))
+    TicketFactory(
+        agent=alice,
+        channel="chat",
+        category="billing",
+        created_at=at(D1, 9),
+        solved_at=at(D1, 10),
+        first_response_at=at(D1, 9) + dt.timedelta(seconds=40),
+        handle_time_seconds=200,
+    )
+    TicketFactory(
+        agent=bob,
+        channel="email",
+        category="returns",
+        created_at=at(D2, 9),
+        solved_at=None,
+        status="open",
+        first_response_at=at(D2, 11),
+        handle_time_seconds=None,
+    )
+    snapshots_compute(date_from=D1 - dt.timedelta(days=2), date_to=D2)
+    return team, alice, bob
+
+
+def test_period_roll_up_is_exact_over_days_and_agents(setup):
+    team, alice, bob = setup
+    figures = scorecard(scope=Scope.TEAM, subject=team, period=Period(D1, D2))
+    csat = figures["csat"]
+    assert (csat.numerator, csat.denominator, csat.value) == (10.0, 20, 50.0)
+    assert csat.sample_size == 20 and csat.low_confidence is False
+    assert figures["volume"].value == 2.0
+    assert figures["resolution_rate"].value == 50.0
+    assert figures["frt"].value == (40 + 7200) / 2
+    assert scorecard(scope=Scope.AGENT, subject=alice, period=Period(D1, D2))["csat"].low_confidence is True
+    assert figures["aht"].status == "no_target"
+
+
+def test_previous_period_trend(setup):
+    team, alice, bob = setup
+    figure = scorecard(scope=Scope.TEAM, subject=team, period=Period(D2, D2))["csat"]
+    assert figure.previous_value == 100.0
+    assert figure.value == pytest.approx(900 / 19)
+    assert figure.trend == "worse"
+
+
+def test_target_precedence_on_scorecards(setup):
+    team, alice, bob = setup
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=80, effective_from=D1)
+    Target.objects.create(kpi="csat", scope=Scope.TEAM, team=team, value=45, effective_from=D1)
+    Target.objects.create(kpi="csat", scope=Scope.AGENT, agent=bob, value=60, stretch=70, effective_from=D1)
+    period = Period(D1, D2)
+    assert scorecard(scope=Scope.AGENT, subject=bob, period=period)["csat"].target_value == 60
+    assert scorecard(scope=Scope.AGENT, subject=bob, period=period)["csat"].status == "missed"
+    assert scorecard(scope=Scope.AGENT, subject=alice, period=period)["csat"].target_value == 45
+    assert scorecard(scope=Scope.TEAM, subject=team, period=period)["csat"].status == "met"
+    assert scorecard(scope=Scope.ORG, subject=None, period=period)["csat"].target_value == 80
+
+
+def test_team_dashboard_rows_and_constant_queries(setup, django_assert_num_queries):
+    team, alice, bob = setup
+    with django_assert_num_queries(5):
+        board = team_dashboard(team=team, period=Period(D1, D2))
+    names = [row.agent.username for row in board.agents]
+    assert names == ["alice", "bob"] or sorted(names) == ["alice", "bob"]
+    by_name = {row.agent.username: row for row in board.agents}
+    assert by_name["bob"].figures["csat"].denominator == 19
+    assert board.team_figures["csat"].value == 50.0
+    assert board.org_figures["csat"].value == 50.0
+
+
+def test_channel_and_category_breakdowns(setup):
+    team, alice, bob = setup
+    channels = channel_breakdown(scope=Scope.TEAM, subject=team, period=Period(D1, D2))
+    assert set(channels) == {"chat", "email"}
+    assert channels["chat"]["aht"].value == 200.0
+    categories = dict(category_breakdown(team=team, period=Period(D1, D2)))
+    assert categories["billing"]["volume"].value == 1.0
+    assert categories["returns"]["resolution_rate"].value == 0.0
+
+
+def test_series_has_a_point_per_day(setup):
+    team, alice, bob = setup
+    series = kpi_series(scope=Scope.TEAM, subject=team, period=Period(D1 - dt.timedelta(days=1), D2))
+    assert [p.value for p in series["csat"]] == [None, 100.0, pytest.approx(900 / 19)]
+    assert [p.value for p in series["volume"]] == [0.0, 1.0, 1.0]
+
+
+def test_suggested_target_is_a_bounded_step_toward_the_benchmark(setup):
+    team, alice, bob = setup
+    base = baselines(scope=Scope.TEAM, subject=team, as_of=D2 + dt.timedelta(days=1))["csat"]
+    assert base.value == 50.0
+    suggestion = suggest_target(kpi_code="csat", baseline=base)
+    assert suggestion.value == 55.0  # half the 30-point gap is 15, capped at 5 points
+    assert suggestion.benchmark == 80.0
+
+
+def test_drill_down_lists_the_records_behind_a_figure(setup, leader_factory=None):
+    team, alice, bob = setup
+    records = kpi_records(user=alice, kpi_code="csat", scope=Scope.AGENT, subject=alice, period=Period(D1, D2))
+    assert records.count() == 1
+    assert kpi_records(user=alice, kpi_code="csat", scope=Scope.AGENT, subject=bob, period=Period(D1, D2)).count() == 0
+
+
+def test_period_presets_and_validation():
+    today = dt.date(2026, 3, 15)
+    assert period_from_params(preset="7d", today=today)[0] == Period(dt.date(2026, 3, 9), today)
+    assert period_from_params(preset="month", today=today)[0] == Period(dt.date(2026, 3, 1), today)
+    assert period_from_params(date_from="2026-01-01", date_to="2026-01-31", today=today)[1] == "custom"
+    with pytest.raises(ValidationError) as raised:
+        period_from_params(date_from="2026-02-01", date_to="2026-01-01", today=today)
+    assert raised.value.message_dict == {"date_to": ["The end date is before the start date."]}
