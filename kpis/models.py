@@ -213,3 +213,23 @@ class ComputeLock(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PitfallConfirmation(models.Model):
+    """A leader's confirmation, with a note, of one KPI pitfall for a team's targets."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="pitfall_confirmations")
+    number = models.PositiveSmallIntegerField(choices=[(n, f"Pitfall {n}") for n in range(1, 6)])
+    note = models.TextField(blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["team", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "number"], name="pitfall_confirmation_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=5), name="pitfall_number_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} pitfall {self.number}"

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from accounts.models import Team
 
 from .compute import ComputeResult, compute_org_window, compute_team_window
-from .models import DirtyDay, Target
+from .models import DirtyDay, PitfallConfirmation, Target
 from .targets import TargetResolver, targets_intersecting
 
 logger = logging.getLogger(__name__)
@@ -114,3 +114,16 @@ def target_save(*, target: Target, set_by) -> Target:
 def target_delete(*, target: Target) -> None:
     """Remove a target; snapshots keep the figures they recorded until recomputed."""
     target.delete()
+
+
+def pitfall_confirm(*, team: Team, number: int, note: str, user) -> PitfallConfirmation:
+    """Record (or update) a leader's confirmation of one pitfall for a team's targets."""
+    with transaction.atomic():
+        confirmation = PitfallConfirmation.objects.filter(team=team, number=number).first()
+        confirmation = confirmation or PitfallConfirmation(team=team, number=number)
+        confirmation.note = note.strip()
+        confirmation.confirmed_by = user
+        confirmation.confirmed_at = timezone.now()
+        confirmation.full_clean(validate_unique=False)
+        confirmation.save()
+    return confirmation

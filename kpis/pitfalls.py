@@ -1,0 +1,319 @@
+"""The KPI-pitfalls checklist (SPEC §6): five pitfalls, each with an automatic signal.
+
+Signals are computed from targets, goals and the shared selectors, for a team's targets
+(`team_pitfalls`), a single target being edited (`target_pitfalls`) and a coaching review
+(`review_pitfalls`). The leader then confirms each item with a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Team, User
+
+from .models import Scope, Target
+from .registry import (
+    EFFICIENCY_KPIS,
+    KPIS,
+    MAX_TARGET_STEP,
+    MAX_TARGET_STEP_FRACTION_SECONDS,
+    QUALITY_KPIS,
+    Direction,
+    Unit,
+)
+from .selectors import BASELINE_DAYS, KpiFigure, Period, baselines, channel_breakdown, scorecard
+
+TITLES = {
+    1: "Unrealistic expectations for initial performance",
+    2: "Focusing too much on a single metric",
+    3: "Not considering impacts to business objectives",
+    4: "Misalignment with cross-functional teams",
+    5: "Unchecked biases about what a metric might indicate",
+}
+ADVICE = {
+    1: "Set the next target a bounded step from the baseline (see the suggested target), and wait for "
+    "enough data before holding anyone to it.",
+    2: "Pair every efficiency target (AHT, FRT, resolution time) with a quality one (CSAT, FCR) so speed "
+    "never wins at the customer's expense, and cover more than one KPI.",
+    3: "Write the business objective each target serves (its rationale), so agents know why it matters.",
+    4: "Align team targets with the org-wide target and with peer teams, or record why this team differs.",
+    5: "Read small samples as indications, not verdicts; raise survey response rates; look at the channel "
+    "breakdown before drawing conclusions.",
+}
+# Below this share of solved tickets with a CSAT response, CSAT speaks for few customers.
+LOW_RESPONSE_RATE_PERCENT = 10.0
+# Above this share of the volume, one channel dominates a figure.
+DOMINANT_CHANNEL_PERCENT = 80.0
+RECENT_DAYS = 30
+
+
+@dataclass
+class PitfallCheck:
+    number: int
+    title: str
+    triggered: bool
+    evidence: list[str] = field(default_factory=list)
+    advice: str = ""
+
+
+def _check(number: int, evidence: list[str], ok_text: str) -> PitfallCheck:
+    return PitfallCheck(
+        number=number,
+        title=TITLES[number],
+        triggered=bool(evidence),
+        evidence=evidence or [ok_text],
+        advice=ADVICE[number],
+    )
+
+
+def _fmt(code: str, value: float | None) -> str:
+    if value is None:
+        return "no data"
+    kpi = KPIS[code]
+    if kpi.unit == Unit.PERCENT:
+        return f"{value:.1f} %"
+    if kpi.unit == Unit.SECONDS:
+        return f"{value:.0f} s"
+    return f"{value:.{kpi.decimals}f}"
+
+
+def _far_beyond(code: str, goal: float, baseline: float) -> bool:
+    """A goal more than two suggested steps beyond the baseline, in the KPI's good direction."""
+    kpi = KPIS[code]
+    if kpi.unit == Unit.SECONDS:
+        limit = baseline * 2 * MAX_TARGET_STEP_FRACTION_SECONDS
+    else:
+        limit = 2 * MAX_TARGET_STEP.get(code, 5.0)
+    gap = goal - baseline if kpi.direction == Direction.HIGHER else baseline - goal
+    return gap > limit
+
+
+def _unrealistic(goals: list[tuple[str, float, KpiFigure]]) -> list[str]:
+    evidence = []
+    for code, goal, base in goals:
+        name = KPIS[code].name
+        if base.value is None or base.denominator < settings.KPI_MIN_SAMPLE:
+            evidence.append(
+                f"{name}: target {_fmt(code, goal)} set with {base.sample_size} records in the last "
+                f"{BASELINE_DAYS} days — too little data for a baseline."
+            )
+        elif _far_beyond(code, goal, base.value):
+            evidence.append(
+                f"{name}: target {_fmt(code, goal)} is far beyond the {BASELINE_DAYS}-day baseline "
+                f"{_fmt(code, base.value)}."
+            )
+    return evidence
+
+
+def _single_metric(codes: set[str], what: str) -> list[str]:
+    evidence = []
+    if len(codes) == 1:
+        evidence.append(f"All {what} are on one KPI: {KPIS[next(iter(codes))].name}.")
+    efficiency = codes & set(EFFICIENCY_KPIS)
+    if efficiency and not codes & set(QUALITY_KPIS):
+        names = ", ".join(KPIS[c].name for c in sorted(efficiency))
+        evidence.append(f"Efficiency {what} ({names}) have no quality counterpart (CSAT, NPS, CES or FCR).")
+    return evidence
+
+
+def _bias(scope: str, subject, period: Period, figures: dict[str, KpiFigure], codes: set[str]) -> list[str]:
+    evidence = []
+    for code in sorted(codes):
+        figure = figures[code]
+        if figure.low_confidence:
+            evidence.append(
+                f"{KPIS[code].name} {_fmt(code, figure.value)} rests on {figure.sample_size} records "
+                f"(fewer than {settings.KPI_MIN_SAMPLE}): low confidence."
+            )
+    solved = figures["resolution_time"].denominator
+    responses = figures["csat"].denominator
+    if solved:
+        rate = responses * 100 / solved
+        if rate < LOW_RESPONSE_RATE_PERCENT:
+            evidence.append(
+                f"CSAT response rate is {rate:.1f} % ({responses} responses for {solved} solved tickets): "
+                "the few who answer may not speak for the rest."
+            )
+    channels = channel_breakdown(scope=scope, subject=subject, period=period)
+    total = sum(f["volume"].value or 0 for f in channels.values())
+    for channel, channel_figures in channels.items():
+        volume = channel_figures["volume"].value or 0
+        if total and volume * 100 / total > DOMINANT_CHANNEL_PERCENT and len(channels) > 1:
+            evidence.append(
+                f"{channel.capitalize()} carries {volume * 100 / total:.0f} % of the volume and dominates "
+                "every all-channel figure."
+            )
+    return evidence
+
+
+def _targets_in_force(day: dt.date) -> Q:
+    return Q(effective_from__lte=day) & (Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+
+
+def team_pitfalls(*, team: Team, as_of: dt.date | None = None) -> list[PitfallCheck]:
+    """The five pitfalls evaluated for a team's targets (team and agent level) and its data now."""
+    as_of = as_of or timezone.localdate()
+    in_force = _targets_in_force(as_of)
+    own = list(
+        Target.objects.filter(in_force)
+        .filter(Q(scope=Scope.TEAM, team=team) | Q(scope=Scope.AGENT, agent__team=team))
+        .select_related("agent")
+    )
+    org = list(Target.objects.filter(in_force, scope=Scope.ORG))
+    team_base = baselines(scope=Scope.TEAM, subject=team, as_of=as_of)
+    agent_base: dict[int, dict[str, KpiFigure]] = {}
+    goals = []
+    for target in own:
+        if target.channel:
+            continue
+        if target.scope == Scope.AGENT:
+            if target.agent_id not in agent_base:
+                agent_base[target.agent_id] = baselines(scope=Scope.AGENT, subject=target.agent, as_of=as_of)
+            goals.append((target.kpi, target.value, agent_base[target.agent_id][target.kpi]))
+        else:
+            goals.append((target.kpi, target.value, team_base[target.kpi]))
+    checks = [_check(1, _unrealistic(goals), "Every team and agent target is within reach of its baseline.")]
+
+    codes = {t.kpi for t in own} or {t.kpi for t in org}
+    what = "team targets" if own else "targets in force (org-wide)"
+    checks.append(_check(2, _single_metric(codes, what) if codes else [], "Targets cover quality and efficiency."))
+
+    missing = [t for t in [*own, *org] if not t.rationale.strip()]
+    checks.append(
+        _check(
+            3,
+            [f"{t} has no rationale." for t in missing],
+            "Every target in force states the business objective it serves.",
+        )
+    )
+    checks.append(_check(4, _misalignment(team, own, org, as_of), "Team targets agree with the org and peers."))
+
+    period = Period(as_of - dt.timedelta(days=RECENT_DAYS - 1), as_of)
+    figures = scorecard(scope=Scope.TEAM, subject=team, period=period, with_previous=False)
+    target_codes = {t.kpi for t in [*own, *org]}
+    checks.append(_check(5, _bias(Scope.TEAM, team, period, figures, target_codes), "No sign of a biased read."))
+    return checks
+
+
+def _misalignment(team: Team, own: list[Target], org: list[Target], as_of: dt.date) -> list[str]:
+    evidence = []
+    org_by_key = {(t.kpi, t.channel): t for t in org}
+    peers = Target.objects.filter(_targets_in_force(as_of), scope=Scope.TEAM).exclude(team=team)
+    peer_values: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for peer in peers:
+        peer_values[(peer.kpi, peer.channel)].append(peer.value)
+    for target in own:
+        if target.scope != Scope.TEAM:
+            continue
+        kpi = KPIS[target.kpi]
+        org_target = org_by_key.get((target.kpi, target.channel))
+        if org_target is not None:
+            weaker = (
+                target.value < org_target.value
+                if kpi.direction == Direction.HIGHER
+                else target.value > org_target.value
+            )
+            if weaker:
+                evidence.append(
+                    f"{kpi.name}: team target {_fmt(kpi.code, target.value)} is less ambitious than the org "
+                    f"target {_fmt(kpi.code, org_target.value)}."
+                )
+        others = peer_values.get((target.kpi, target.channel))
+        if others:
+            median = sorted(others)[len(others) // 2]
+            if _far_beyond(kpi.code, target.value, median) or _far_beyond(kpi.code, median, target.value):
+                evidence.append(
+                    f"{kpi.name}: team target {_fmt(kpi.code, target.value)} differs widely from peer teams "
+                    f"(median {_fmt(kpi.code, median)})."
+                )
+    return evidence
+
+
+def target_pitfalls(*, target: Target, as_of: dt.date | None = None) -> list[PitfallCheck]:
+    """Signals for one target before it is saved (the target form shows them)."""
+    as_of = as_of or timezone.localdate()
+    if target.scope == Scope.AGENT and target.agent_id:
+        base = baselines(scope=Scope.AGENT, subject=target.agent, as_of=as_of)
+        team = target.agent.team
+    elif target.scope == Scope.TEAM and target.team_id:
+        base = baselines(scope=Scope.TEAM, subject=target.team, as_of=as_of)
+        team = target.team
+    else:
+        base = baselines(scope=Scope.ORG, subject=None, as_of=as_of)
+        team = None
+    checks = [
+        _check(
+            1,
+            _unrealistic([(target.kpi, target.value, base[target.kpi])]) if target.value is not None else [],
+            "Within reach of the baseline.",
+        )
+    ]
+    siblings = Target.objects.filter(_targets_in_force(as_of))
+    if team is not None:
+        siblings = siblings.filter(Q(team=team) | Q(agent__team=team))
+    codes = {target.kpi, *siblings.values_list("kpi", flat=True)}
+    checks.append(_check(2, _single_metric(codes, "targets for this subject"), "Other KPIs are covered too."))
+    checks.append(
+        _check(
+            3,
+            [] if target.rationale.strip() else ["This target has no rationale yet."],
+            "The rationale states the business objective.",
+        )
+    )
+    org = list(Target.objects.filter(_targets_in_force(as_of), scope=Scope.ORG))
+    mis = _misalignment(team, [target], org, as_of) if team is not None and target.scope == Scope.TEAM else []
+    checks.append(_check(4, mis, "Agrees with the org-wide target and peer teams."))
+    sample = base[target.kpi]
+    bias = []
+    if sample.value is not None and sample.low_confidence:
+        bias.append(f"The baseline rests on {sample.sample_size} records: low confidence.")
+    checks.append(_check(5, bias, "The baseline rests on enough data."))
+    return checks
+
+
+def review_pitfalls(*, agent: User, period: Period, goals: list[tuple[str, float | None]]) -> list[PitfallCheck]:
+    """Signals for a coaching review of `agent` over `period` with its SMART goals (kpi, target value)."""
+    as_of = period.date_to + dt.timedelta(days=1)
+    base = baselines(scope=Scope.AGENT, subject=agent, as_of=as_of)
+    with_values = [(code, value, base[code]) for code, value in goals if code and value is not None]
+    checks = [_check(1, _unrealistic(with_values), "Every goal is within reach of the agent's baseline.")]
+    codes = {code for code, _ in goals if code}
+    single = _single_metric(codes, "goals") if codes else ["The review has no KPI goal yet."]
+    checks.append(_check(2, single, "Goals cover quality and efficiency."))
+    team_targets = Target.objects.filter(_targets_in_force(period.date_to)).filter(
+        Q(scope=Scope.AGENT, agent=agent) | Q(scope=Scope.TEAM, team_id=agent.team_id) | Q(scope=Scope.ORG)
+    )
+    missing = [str(t) for t in team_targets if not t.rationale.strip()]
+    checks.append(
+        _check(
+            3,
+            [f"{m} has no rationale." for m in missing],
+            "The targets this review measures against state their business objective.",
+        )
+    )
+    figures = scorecard(scope=Scope.AGENT, subject=agent, period=period, with_previous=False)
+    misaligned = []
+    for code, value in goals:
+        if not code or value is None:
+            continue
+        target = figures[code].target
+        if target is not None:
+            weaker = value < target.value if KPIS[code].direction == Direction.HIGHER else value > target.value
+            if weaker:
+                misaligned.append(
+                    f"{KPIS[code].name}: goal {_fmt(code, value)} is less ambitious than the target in force "
+                    f"{_fmt(code, target.value)}."
+                )
+    checks.append(_check(4, misaligned, "Goals agree with the targets in force for the agent's team."))
+    bias_codes = codes | {code for code, kpi in KPIS.items() if kpi.has_target}
+    checks.append(_check(5, _bias(Scope.AGENT, agent, period, figures, bias_codes), "No sign of a biased read."))
+    return checks
+
+
+__all__ = ["TITLES", "PitfallCheck", "review_pitfalls", "target_pitfalls", "team_pitfalls"]
