@@ -41,9 +41,17 @@ class ComputeResult:
 
 
 def _lock(key: str) -> None:
-    """Hold the lock row `key` until the surrounding transaction ends."""
-    ComputeLock.objects.get_or_create(key=key)
-    ComputeLock.objects.select_for_update().filter(key=key).update(last_run_at=timezone.now())
+    """Hold the lock row `key` until the surrounding transaction ends.
+
+    One upsert: INSERT … ON CONFLICT DO UPDATE takes the row lock, so a second run for the
+    same key waits here until the first commits or rolls back.
+    """
+    ComputeLock.objects.bulk_create(
+        [ComputeLock(key=key, last_run_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["last_run_at"],
+    )
 
 
 def _family_rows(team: Team, source: Source, day_field: str, kpis: list[Kpi], start, end):

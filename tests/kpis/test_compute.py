@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from kpis.models import Scope, Snapshot
-from kpis.services import snapshots_compute
+from kpis.models import Scope, Snapshot, Target
+from kpis.services import snapshots_compute, snapshots_refresh_dirty
 from tests.factories import AgentFactory, SurveyResponseFactory, TeamFactory, TicketFactory
 
 UTC = dt.UTC
@@ -90,3 +90,207 @@ def test_team_csat_is_the_ratio_of_sums_not_the_mean_of_agent_means(utc_team):
     assert (team_row.numerator, team_row.denominator, team_row.value) == (50.0, 100, 50.0)
     org_row = snap("csat", Scope.ORG)
     assert (org_row.numerator, org_row.denominator, org_row.value) == (50.0, 100, 50.0)
+
+
+def test_a_records_day_is_its_local_day_in_its_teams_time_zone(db):
+    paris = TeamFactory(name="Paris", slug="paris", timezone="Europe/Paris")
+    agent = AgentFactory(team=paris)
+    # 23:30 UTC on Monday is 00:30 on Tuesday in Paris; 22:59 UTC is still Monday there.
+    SurveyResponseFactory(agent=agent, score=5, responded_at=dt.datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
+    SurveyResponseFactory(agent=agent, score=1, responded_at=dt.datetime(2026, 3, 2, 22, 59, tzinfo=UTC))
+    compute(MONDAY, MONDAY + dt.timedelta(days=1))
+    assert snap("csat", Scope.AGENT, agent=agent).value == 0.0
+    assert snap("csat", Scope.AGENT, day=MONDAY + dt.timedelta(days=1), agent=agent).value == 100.0
+
+
+def test_org_row_sums_team_rows_of_different_time_zones(db):
+    tokyo = TeamFactory(name="Tokyo", slug="tokyo", timezone="Asia/Tokyo")
+    ny = TeamFactory(name="NY", slug="ny", timezone="America/New_York")
+    # 2 March 20:00 UTC is 3 March in Tokyo and 2 March in New York.
+    moment = dt.datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
+    SurveyResponseFactory(agent=AgentFactory(team=tokyo), score=5, responded_at=moment)
+    SurveyResponseFactory(agent=AgentFactory(team=ny), score=2, responded_at=moment)
+    compute(MONDAY, MONDAY + dt.timedelta(days=1))
+    monday = snap("csat", Scope.ORG)
+    tuesday = snap("csat", Scope.ORG, day=MONDAY + dt.timedelta(days=1))
+    assert (monday.numerator, monday.denominator) == (0.0, 1)
+    assert (tuesday.numerator, tuesday.denominator) == (1.0, 1)
+
+
+def test_an_empty_day_has_no_rows_and_zero_denominator_is_no_data(utc_team):
+    agent = AgentFactory(team=utc_team)
+    # An open ticket: volume 1, resolution rate 0 %, but no AHT / resolution time / FCR.
+    TicketFactory(
+        agent=agent, status="open", created_at=NOON, first_response_at=None, solved_at=None, handle_time_seconds=None
+    )
+    compute(MONDAY, MONDAY + dt.timedelta(days=1))
+    assert not Snapshot.objects.filter(date=MONDAY + dt.timedelta(days=1)).exists()
+    assert set(Snapshot.objects.filter(scope=Scope.AGENT, channel="").values_list("kpi", flat=True)) == {
+        "volume",
+        "resolution_rate",
+    }
+    assert snap("resolution_rate", Scope.AGENT, agent=agent).value == 0.0
+
+
+def test_a_ticket_solved_but_not_in_solved_status_is_not_solved(utc_team):
+    agent = AgentFactory(team=utc_team)
+    TicketFactory(agent=agent, status="pending", created_at=NOON - dt.timedelta(hours=2), solved_at=NOON)
+    compute()
+    assert snap("resolution_rate", Scope.AGENT, agent=agent).value == 0.0
+    assert not Snapshot.objects.filter(kpi__in=["aht", "fcr", "resolution_time"]).exists()
+
+
+def test_channel_rows_and_surveys_take_the_tickets_channel(utc_team):
+    agent = AgentFactory(team=utc_team)
+    chat = TicketFactory(agent=agent, channel="chat", created_at=NOON - dt.timedelta(hours=1), solved_at=NOON)
+    SurveyResponseFactory(agent=agent, ticket=chat, score=5, responded_at=NOON)
+    SurveyResponseFactory(agent=agent, ticket=None, score=1, responded_at=NOON)  # all channels only
+    compute()
+    assert snap("csat", Scope.AGENT, agent=agent).denominator == 2
+    assert snap("csat", Scope.AGENT, agent=agent, channel="chat").denominator == 1
+    assert snap("csat", Scope.TEAM, team=utc_team, channel="chat").value == 100.0
+    assert not Snapshot.objects.filter(kpi="csat", channel="email").exists()
+
+
+def test_snapshot_records_the_most_specific_target_and_status(utc_team):
+    agent = AgentFactory(team=utc_team)
+    chat = TicketFactory(agent=agent, channel="chat", created_at=NOON - dt.timedelta(hours=1), solved_at=NOON)
+    for score in (5, 5, 5, 4, 2):
+        SurveyResponseFactory(agent=agent, ticket=chat, score=score, responded_at=NOON)
+    targets = {
+        "org": Target.objects.create(kpi="csat", scope=Scope.ORG, value=80, stretch=90, effective_from=MONDAY),
+        "org_chat": Target.objects.create(kpi="csat", scope=Scope.ORG, channel="chat", value=70, effective_from=MONDAY),
+        "team": Target.objects.create(kpi="csat", scope=Scope.TEAM, team=utc_team, value=75, effective_from=MONDAY),
+        "agent": Target.objects.create(
+            kpi="csat", scope=Scope.AGENT, agent=agent, value=85, effective_from=MONDAY, effective_to=MONDAY
+        ),
+        "agent_chat": Target.objects.create(
+            kpi="csat", scope=Scope.AGENT, agent=agent, channel="chat", value=60, stretch=80, effective_from=MONDAY
+        ),
+        "expired": Target.objects.create(
+            kpi="csat",
+            scope=Scope.TEAM,
+            team=utc_team,
+            value=10,
+            effective_from=MONDAY - dt.timedelta(days=9),
+            effective_to=MONDAY - dt.timedelta(days=1),
+        ),
+    }
+    compute()
+    expectations = [
+        (dict(scope=Scope.AGENT, agent=agent), "agent", "missed"),  # 80 % < 85
+        (dict(scope=Scope.AGENT, agent=agent, channel="chat"), "agent_chat", "excellent"),
+        (dict(scope=Scope.TEAM, team=utc_team), "team", "met"),
+        (dict(scope=Scope.TEAM, team=utc_team, channel="chat"), "team", "met"),  # team beats org+channel
+        (dict(scope=Scope.ORG), "org", "met"),
+    ]
+    for subject, name, status in expectations:
+        row = Snapshot.objects.get(kpi="csat", date=MONDAY, **{"channel": "", **subject})
+        assert (row.target_id, row.target_value, row.status) == (targets[name].pk, targets[name].value, status)
+    volume = snap("volume", Scope.TEAM, team=utc_team)
+    assert (volume.status, volume.target_id) == ("no_target", None)
+
+
+def test_lower_is_better_status(utc_team):
+    agent = AgentFactory(team=utc_team)
+    TicketFactory(agent=agent, created_at=NOON - dt.timedelta(hours=1), solved_at=NOON, handle_time_seconds=300)
+    Target.objects.create(kpi="aht", scope=Scope.ORG, value=360, stretch=300, effective_from=MONDAY)
+    Target.objects.create(kpi="resolution_time", scope=Scope.ORG, value=1800, effective_from=MONDAY)
+    compute()
+    assert snap("aht", Scope.AGENT, agent=agent).status == "excellent"
+    assert snap("resolution_time", Scope.AGENT, agent=agent).status == "missed"  # 3600 s > 1800 s
+
+
+def test_agent_who_moved_keeps_rows_under_each_team(db):
+    first, second = TeamFactory(slug="first", timezone="UTC"), TeamFactory(slug="second", timezone="UTC")
+    agent = AgentFactory(team=second)
+    SurveyResponseFactory(agent=agent, team=first, score=5, responded_at=NOON)
+    SurveyResponseFactory(agent=agent, team=second, score=1, responded_at=NOON)
+    compute()
+    rows = Snapshot.objects.filter(kpi="csat", scope=Scope.AGENT, agent=agent, channel="")
+    assert sorted((r.team_id, r.value) for r in rows) == [(first.pk, 100.0), (second.pk, 0.0)]
+
+
+def test_recompute_is_idempotent_and_replaces_stale_rows(utc_team):
+    agent = AgentFactory(team=utc_team)
+    response = SurveyResponseFactory(agent=agent, score=5, responded_at=NOON)
+    compute()
+    first = list(Snapshot.objects.order_by("pk").values("kpi", "scope", "channel", "value", "denominator"))
+    compute()
+    again = list(Snapshot.objects.order_by("pk").values("kpi", "scope", "channel", "value", "denominator"))
+    assert first == again
+    response.delete()
+    compute()
+    assert not Snapshot.objects.filter(kpi="csat").exists()
+
+
+def test_late_survey_is_picked_up_by_the_trailing_window(utc_team):
+    from kpis.services import snapshots_compute_trailing
+
+    agent = AgentFactory(team=utc_team)
+    today = dt.date(2026, 3, 10)
+    compute(today - dt.timedelta(days=6), today)
+    assert not Snapshot.objects.filter(kpi="csat").exists()
+    # A survey about a ticket solved days ago arrives for a day already computed.
+    SurveyResponseFactory(agent=agent, score=4, responded_at=dt.datetime(2026, 3, 5, 8, tzinfo=UTC))
+    snapshots_compute_trailing(days=7, today=today)
+    assert snap("csat", Scope.TEAM, day=dt.date(2026, 3, 5), team=utc_team).value == 100.0
+
+
+def test_ingestion_marks_dirty_and_the_refresh_recomputes_only_those_days(utc_team, django_capture_on_commit_callbacks):
+    from kpis.models import DirtyDay
+    from surveys.services import survey_responses_upsert
+
+    agent = AgentFactory(team=utc_team, email="dirty@example.com")
+    with django_capture_on_commit_callbacks(execute=True):  # eager Celery: the refresh runs on commit
+        survey_responses_upsert(
+            records=[
+                {
+                    "external_id": "s1",
+                    "kind": "csat",
+                    "score": 5,
+                    "agent_email": "dirty@example.com",
+                    "responded_at": NOON,
+                }
+            ]
+        )
+    assert snap("csat", Scope.AGENT, agent=agent).value == 100.0
+    assert DirtyDay.objects.count() == 0
+    assert snapshots_refresh_dirty() == 0
+
+
+def test_compute_queries_do_not_grow_with_agents_or_tickets(postgres, django_assert_num_queries):
+    def build(team, agents, days):
+        for a in range(agents):
+            agent = AgentFactory(team=team)
+            for d in range(days):
+                moment = NOON + dt.timedelta(days=d)
+                TicketFactory(
+                    agent=agent,
+                    channel=("chat", "email")[a % 2],
+                    created_at=moment,
+                    solved_at=moment + dt.timedelta(hours=1),
+                )
+                SurveyResponseFactory(agent=agent, score=5, responded_at=moment)
+
+    small, large = TeamFactory(slug="small"), TeamFactory(slug="large")
+    build(small, 1, 1)
+    build(large, 12, 6)
+    window = (MONDAY, MONDAY + dt.timedelta(days=7))
+    # Teams and targets (2); per team: savepoint, lock, 4 grouped queries, delete, insert, release (9);
+    # org: savepoint, lock, sum of team rows, delete, insert, release (6).
+    for team in (small, large):
+        with django_assert_num_queries(2 + 9 + 6):
+            snapshots_compute(date_from=window[0], date_to=window[1], team_ids=[team.pk])
+    assert Snapshot.objects.filter(scope=Scope.AGENT, team=large).values("agent").distinct().count() == 12
+
+
+def test_org_channel_target_applies_to_org_channel_rows(utc_team):
+    agent = AgentFactory(team=utc_team)
+    chat = TicketFactory(agent=agent, channel="chat", created_at=NOON - dt.timedelta(hours=1), solved_at=NOON)
+    SurveyResponseFactory(agent=agent, ticket=chat, score=3, responded_at=NOON)
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=80, effective_from=MONDAY)
+    org_chat = Target.objects.create(kpi="csat", scope=Scope.ORG, channel="chat", value=70, effective_from=MONDAY)
+    compute()
+    row = snap("csat", Scope.ORG, channel="chat")
+    assert (row.target_id, row.status) == (org_chat.pk, "missed")
