@@ -1,0 +1,87 @@
+"""A real Celery worker process on the Redis broker, consuming a queue of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def celery_worker(redis_url: str, *, concurrency: int = 1):
+    """Start `celery worker` against the test database and Redis; yield (process, queue name)."""
+    from config.celery_app import app
+
+    queue = f"pulse-test-{uuid.uuid4().hex[:8]}"
+    settings_dict = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "REDIS_URL": redis_url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    if connection.vendor == "postgresql":
+        user, host, port = settings_dict["USER"], settings_dict["HOST"], settings_dict["PORT"] or 5432
+        env["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+    log = open(ROOT / f".worker-{queue}.log", "w+")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            str(concurrency),
+            "-P",
+            "prefork",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while "ready" not in (ROOT / f".worker-{queue}.log").read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Celery worker did not start:\n" + (ROOT / f".worker-{queue}.log").read_text())
+            time.sleep(0.2)
+        yield process, queue
+    finally:
+        app.conf.task_always_eager = previous
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+        if not os.environ.get("KEEP_WORKER_LOG"):
+            (ROOT / f".worker-{queue}.log").unlink(missing_ok=True)
+
+
+def pool_children(parent_pid: int) -> list[int]:
+    """The pids of a worker's pool processes."""
+    output = subprocess.run(["pgrep", "-P", str(parent_pid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in output.split()]
