@@ -21,11 +21,15 @@ from accounts.models import Team
 from surveys.models import SurveyResponse
 from tickets.models import Ticket
 
+from .compute_sql import insert_family_rows
 from .days import utc_bounds
 from .models import ComputeLock, Scope, Snapshot
 from .registry import DEFINITIONS_VERSION, KPIS, Kpi, Source, kpis_by_day_field
 from .stats import is_low_confidence, wilson_interval
 from .targets import TargetResolver, target_status
+
+# Tests set this to compare the two paths on PostgreSQL.
+FORCE_PYTHON_PATH = False
 
 # (scope, agent_id, channel, date, kpi) → [numerator, denominator]
 Sums = dict[tuple[str, int | None, str, dt.date, str], list]
@@ -141,6 +145,8 @@ def build_snapshot(
 
 def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolver: TargetResolver) -> int:
     """Replace the agent and team snapshots of `team` for local days date_from..date_to."""
+    if connection.vendor == "postgresql" and not FORCE_PYTHON_PATH:
+        return _compute_team_window_in_database(team, date_from, date_to)
     now = timezone.now()
     with transaction.atomic():
         _lock(f"team:{team.pk}")
@@ -165,6 +171,24 @@ def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolv
         ).delete()
         Snapshot.objects.bulk_create(rows, batch_size=_batch_size())
     return len(rows)
+
+
+def _compute_team_window_in_database(team: Team, date_from: dt.date, date_to: dt.date) -> int:
+    """The same replacement on PostgreSQL, with every row built by INSERT … SELECT (kpis.compute_sql)."""
+    now = timezone.now()
+    start, end = utc_bounds(date_from, date_to, team.zone)
+    written = 0
+    with transaction.atomic():
+        _lock(f"team:{team.pk}")
+        Snapshot.objects.filter(
+            scope__in=(Scope.AGENT, Scope.TEAM), team=team, date__gte=date_from, date__lte=date_to
+        ).delete()
+        for (source, day_field), kpis in kpis_by_day_field().items():
+            base_sql, base_params = _family_rows(team, source, day_field, kpis, start, end).query.sql_with_params()
+            written += insert_family_rows(
+                team_id=team.pk, base_sql=base_sql, base_params=base_params, kpis=kpis, now=now
+            )
+    return written
 
 
 def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetResolver) -> int:

@@ -138,9 +138,21 @@ class Snapshot(models.Model):
     date = models.DateField()
     kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
     scope = models.CharField(max_length=8, choices=Scope.choices)
-    # For agent rows, the team whose records (and time zone) produced the row.
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, related_name="+")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
+    # Snapshots are derived rows, rewritten in bulk: their foreign keys carry no database constraint
+    # and no index of their own (the composite indexes below serve every read), which keeps a full
+    # recompute cheap. Deleting a team, user or target is still cascaded by Django.
+    # For agent rows, `team` is the team whose records (and time zone) produced the row.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, related_name="+", db_constraint=False, db_index=False
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     channel = models.CharField(max_length=16, blank=True, default="")
     value = models.FloatField(null=True)
     numerator = models.FloatField()
@@ -148,7 +160,9 @@ class Snapshot(models.Model):
     ci_low = models.FloatField(null=True)
     ci_high = models.FloatField(null=True)
     low_confidence = models.BooleanField(default=False)
-    target = models.ForeignKey(Target, on_delete=models.SET_NULL, null=True, related_name="+")
+    target = models.ForeignKey(
+        Target, on_delete=models.SET_NULL, null=True, related_name="+", db_constraint=False, db_index=False
+    )
     target_value = models.FloatField(null=True)
     stretch_value = models.FloatField(null=True)
     status = models.CharField(max_length=16, choices=TargetStatus.choices)
@@ -180,7 +194,6 @@ class Snapshot(models.Model):
         indexes = [
             models.Index(fields=["scope", "team", "date"], name="snapshot_scope_team_date"),
             models.Index(fields=["scope", "agent", "date"], name="snapshot_scope_agent_date"),
-            models.Index(fields=["scope", "date"], name="snapshot_scope_date"),
         ]
 
     def __str__(self) -> str:

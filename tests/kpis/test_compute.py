@@ -277,10 +277,10 @@ def test_compute_queries_do_not_grow_with_agents_or_tickets(postgres, django_ass
     build(small, 1, 1)
     build(large, 12, 6)
     window = (MONDAY, MONDAY + dt.timedelta(days=7))
-    # Teams and targets (2); per team: savepoint, lock, 4 grouped queries, delete, insert, release (9);
-    # org: savepoint, lock, sum of team rows, delete, insert, release (6).
+    # Teams and targets (2); per team: savepoint, lock, delete, one INSERT … SELECT per family (4),
+    # release (8); org: savepoint, lock, sum of team rows, delete, insert, release (6).
     for team in (small, large):
-        with django_assert_num_queries(2 + 9 + 6):
+        with django_assert_num_queries(2 + 8 + 6):
             snapshots_compute(date_from=window[0], date_to=window[1], team_ids=[team.pk])
     assert Snapshot.objects.filter(scope=Scope.AGENT, team=large).values("agent").distinct().count() == 12
 
