@@ -24,7 +24,7 @@ migrate: install
 # Seed the demo only when the database has no users; then compute what can be computed.
 seed: migrate
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py refresh_snapshots
+	$(PY) manage.py compute_kpis --dirty
 
 serve:
 	@$(PY) manage.py demo_logins
@@ -54,7 +54,7 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: install
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/recompute.py
+	cd bench && DJANGO_SETTINGS_MODULE=config.settings.test ../$(PY) recompute.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
