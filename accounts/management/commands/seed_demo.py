@@ -1,0 +1,73 @@
+"""Seed the realistic demo organisation, its benchmark targets and its snapshots."""
+
+import datetime as dt
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from accounts.demo import demo_organisation_create
+from accounts.models import User
+from kpis.services import snapshots_compute
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(f"“{value}” is not a date (YYYY-MM-DD).") from error
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a deterministic demo organisation: teams in several time zones, leaders, agents, HR, "
+        "an admin, months of tickets and survey responses; then the benchmark targets and the snapshots."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--teams", type=int, default=3, help="Number of teams (1–8; default 3).")
+        parser.add_argument("--agents-per-team", type=int, default=6, help="Agents in each team (default 6).")
+        parser.add_argument("--days", type=int, default=120, help="Days of history ending yesterday (default 120).")
+        parser.add_argument(
+            "--end-date", type=_date, default=None, help="The demo's today, YYYY-MM-DD (default: today in UTC)."
+        )
+        parser.add_argument("--seed", type=int, default=42, help="Random seed; the same seed gives the same rows.")
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when any user already exists.")
+
+    def handle(self, *args, teams, agents_per_team, days, end_date, seed, if_empty, **options):
+        if if_empty and User.objects.exists():
+            self.stdout.write("Users already exist; demo data not seeded (--if-empty).")
+            return
+        end_date = end_date or timezone.now().astimezone(dt.UTC).date()
+        started = time.monotonic()
+        stream = getattr(self.stderr, "_out", None)  # the raw stream: tqdm redraws its line in place
+        try:
+            summary = demo_organisation_create(
+                teams=teams,
+                agents_per_team=agents_per_team,
+                days=days,
+                end_date=end_date,
+                seed=seed,
+                progress_file=stream,
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"Created {summary.teams} teams, {summary.users} users, {summary.tickets} tickets and "
+            f"{summary.surveys} survey responses ({summary.date_from} to {summary.date_to}, seed {seed})."
+        )
+        call_command("seed_targets", stdout=self.stdout._out, stderr=self.stderr._out)
+        # Late surveys and solves of the last local day can fall on `end_date` in teams east of UTC.
+        result = snapshots_compute(
+            date_from=summary.date_from,
+            date_to=end_date,
+            progress=bool(stream is not None and stream.isatty()),
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Computed {result.rows} snapshot rows in {time.monotonic() - started:.1f} s "
+                f"(seeding and snapshots together)."
+            )
+        )
+        call_command("demo_logins", stdout=self.stdout._out)
