@@ -103,7 +103,29 @@ def team_sums(team: Team, date_from: dt.date, date_to: dt.date) -> Sums:
     return sums
 
 
-def build_snapshot(
+SNAPSHOT_COLUMNS = (
+    "date",
+    "kpi",
+    "scope",
+    "team_id",
+    "agent_id",
+    "channel",
+    "value",
+    "numerator",
+    "denominator",
+    "ci_low",
+    "ci_high",
+    "low_confidence",
+    "target_id",
+    "target_value",
+    "stretch_value",
+    "status",
+    "definitions_version",
+    "computed_at",
+)
+
+
+def snapshot_values(
     *,
     kpi_code: str,
     scope: str,
@@ -115,32 +137,45 @@ def build_snapshot(
     team_id: int | None,
     agent_id: int | None,
     computed_at: dt.datetime,
-) -> Snapshot:
-    """A snapshot row with its value, interval, confidence flag, target in force and status."""
+) -> tuple:
+    """A snapshot row (SNAPSHOT_COLUMNS) with its value, interval, confidence flag, target and status."""
     kpi = KPIS[kpi_code]
     value = kpi.value(numerator, denominator)
-    interval = wilson_interval(numerator, denominator) if kpi.is_rate else None
+    interval = wilson_interval(numerator, denominator) if kpi.is_rate else (None, None)
     target = resolver.resolve(kpi=kpi_code, day=day, channel=channel, agent_id=agent_id, team_id=team_id)
-    return Snapshot(
-        date=day,
-        kpi=kpi_code,
-        scope=scope,
-        team_id=team_id,
-        agent_id=agent_id,
-        channel=channel,
-        value=value,
-        numerator=numerator,
-        denominator=denominator,
-        ci_low=interval[0] if interval else None,
-        ci_high=interval[1] if interval else None,
-        low_confidence=kpi.code != "volume" and is_low_confidence(denominator),
-        target=target,
-        target_value=target.value if target else None,
-        stretch_value=target.stretch if target else None,
-        status=target_status(kpi_code, value, target),
-        definitions_version=DEFINITIONS_VERSION,
-        computed_at=computed_at,
+    return (
+        day,
+        kpi_code,
+        scope,
+        team_id,
+        agent_id,
+        channel,
+        value,
+        float(numerator),
+        int(denominator),
+        interval[0],
+        interval[1],
+        kpi.code != "volume" and is_low_confidence(denominator),
+        target.pk if target else None,
+        target.value if target else None,
+        target.stretch if target else None,
+        target_status(kpi_code, value, target),
+        DEFINITIONS_VERSION,
+        computed_at,
     )
+
+
+def _insert_rows(rows: list[tuple]) -> None:
+    """Insert snapshot rows in one executemany, without building model instances."""
+    if not rows:
+        return
+    ops = connection.ops
+    columns = ", ".join(SNAPSHOT_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(SNAPSHOT_COLUMNS))
+    sql = f"INSERT INTO {Snapshot._meta.db_table} ({columns}) VALUES ({placeholders})"
+    adapted = [(ops.adapt_datefield_value(row[0]), *row[1:-1], ops.adapt_datetimefield_value(row[-1])) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, adapted)
 
 
 def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolver: TargetResolver) -> int:
@@ -152,7 +187,7 @@ def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolv
         _lock(f"team:{team.pk}")
         sums = team_sums(team, date_from, date_to)
         rows = [
-            build_snapshot(
+            snapshot_values(
                 kpi_code=kpi_code,
                 scope=scope,
                 day=day,
@@ -169,7 +204,7 @@ def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolv
         Snapshot.objects.filter(
             scope__in=(Scope.AGENT, Scope.TEAM), team=team, date__gte=date_from, date__lte=date_to
         ).delete()
-        Snapshot.objects.bulk_create(rows, batch_size=_batch_size())
+        _insert_rows(rows)
     return len(rows)
 
 
@@ -203,7 +238,7 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
             .order_by()
         )
         rows = [
-            build_snapshot(
+            snapshot_values(
                 kpi_code=row["kpi"],
                 scope=Scope.ORG,
                 day=row["date"],
@@ -219,10 +254,5 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
             if row["kpi"] in KPIS
         ]
         Snapshot.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
-        Snapshot.objects.bulk_create(rows, batch_size=_batch_size())
+        _insert_rows(rows)
     return len(rows)
-
-
-def _batch_size() -> int | None:
-    # PostgreSQL takes any number of rows in one INSERT; SQLite caps bound parameters.
-    return None if connection.vendor == "postgresql" else 50
