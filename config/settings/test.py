@@ -8,6 +8,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
+# Tests log in with the test client (no request object); the lockout test turns axes on.
+AXES_ENABLED = False
 # Tests run tasks in-process; the real-worker tests switch this off explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
 if REDIS_URL:
