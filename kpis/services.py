@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from accounts.audit import audit_record, audit_snapshot
 from accounts.models import Team
 
 from .compute import ComputeResult, compute_org_window, compute_team_window
@@ -101,19 +102,51 @@ def snapshots_compute_trailing(*, days: int, today: dt.date | None = None) -> Co
     return snapshots_compute(date_from=today - dt.timedelta(days=days - 1), date_to=today + dt.timedelta(days=1))
 
 
+TARGET_AUDIT_FIELDS = [
+    "kpi",
+    "scope",
+    "team",
+    "agent",
+    "channel",
+    "effective_from",
+    "effective_to",
+    "value",
+    "stretch",
+    "rationale",
+]
+
+
 def target_save(*, target: Target, set_by) -> Target:
-    """Validate (including the no-overlap rule) and save a target; raises ValidationError."""
+    """Validate (including the no-overlap rule) and save a target, recording the change in the audit trail.
+
+    `set_by` is who makes this change; raises ValidationError with field errors and writes nothing.
+    """
     with transaction.atomic():
+        before = None
+        if target.pk:
+            stored = Target.objects.filter(pk=target.pk).first()
+            before = audit_snapshot(stored, TARGET_AUDIT_FIELDS) if stored else None
         if set_by is not None and not target.set_by_id:
             target.set_by = set_by
         target.full_clean()
         target.save()
+        audit_record(
+            actor=set_by,
+            action="target.updated" if before else "target.created",
+            target=target,
+            before=before,
+            after=audit_snapshot(target, TARGET_AUDIT_FIELDS),
+        )
     return target
 
 
-def target_delete(*, target: Target) -> None:
-    """Remove a target; snapshots keep the figures they recorded until recomputed."""
-    target.delete()
+def target_delete(*, target: Target, actor=None) -> None:
+    """Remove a target (audited); snapshots keep the figures they recorded until recomputed."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="target.deleted", target=target, before=audit_snapshot(target, TARGET_AUDIT_FIELDS)
+        )
+        target.delete()
 
 
 def pitfall_confirm(*, team: Team, number: int, note: str, user) -> PitfallConfirmation:
