@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from surveys.models import SurveyResponse
-from tickets.models import Ticket
+from tickets.models import ImportRun, Ticket
 
 from .models import Role, Team, User
 
@@ -128,5 +128,71 @@ def can_write_records(user: User) -> bool:
     return is_admin(user) or (user.is_authenticated and user.role == Role.LEADER)
 
 
+def import_runs_visible(user: User) -> QuerySet[ImportRun]:
+    """Import runs the user may see: an admin sees every run, a leader their own, anyone else none."""
+    if not can_write_records(user):
+        return ImportRun.objects.none()
+    runs = ImportRun.objects.select_related("created_by")
+    return runs if is_admin(user) else runs.filter(created_by=user)
+
+
 def can_export_reviews(user: User) -> bool:
     return is_admin(user) or (user.is_authenticated and user.role == Role.HR)
+
+
+# ---- reviews -----------------------------------------------------------------------------
+# Drafts are visible to their author only (and admins); HR reads every shared or acknowledged
+# review; a leader reads the reviews of the agents of the teams they lead; an agent reads their
+# own once shared. Writing is for the leaders of the agent's team (and admins).
+
+
+def reviews_visible(user: User):
+    """Coaching reviews the user may read (list, detail, print, goals, export)."""
+    from kpis.reviews.models import Review, ReviewStatus
+
+    reviews = Review.objects.all()
+    if not user.is_authenticated:
+        return reviews.none()
+    if is_admin(user):
+        return reviews
+    not_draft = ~Q(status=ReviewStatus.DRAFT)
+    if user.role == Role.HR:
+        return reviews.filter(not_draft)
+    if user.role == Role.LEADER:
+        teams = led_team_ids(user)
+        return reviews.filter(Q(team_id__in=teams) | Q(agent__team_id__in=teams)).filter(not_draft | Q(author=user))
+    return reviews.filter(not_draft, agent=user)
+
+
+def can_write_review_for(user: User, agent: User) -> bool:
+    """May the user start (and write) a coaching review of this agent?"""
+    return can_manage_agent(user, agent)
+
+
+def review_agents_writable(user: User) -> QuerySet[User]:
+    """The agents the user may start a review for."""
+    return agents_managed(user)
+
+
+def can_edit_review(user: User, review) -> bool:
+    """Only a draft is edited, goals and checklist included, and only by its author (or an admin)
+    who may still write for the agent."""
+    if not review.is_draft or not user.is_authenticated:
+        return False
+    return is_admin(user) or (review.author_id == user.pk and can_write_review_for(user, review.agent))
+
+
+def can_share_review(user: User, review) -> bool:
+    return can_edit_review(user, review)
+
+
+def can_acknowledge_review(user: User, review) -> bool:
+    """The agent acknowledges their own review, once, while it is shared."""
+    from kpis.reviews.models import ReviewStatus
+
+    return user.is_authenticated and review.agent_id == user.pk and review.status == ReviewStatus.SHARED
+
+
+def can_amend_review(user: User, review) -> bool:
+    """A shared or acknowledged review is corrected by an amendment from a leader of the agent's team."""
+    return not review.is_draft and user.is_authenticated and can_write_review_for(user, review.agent)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from tickets.models import Channel
 
@@ -209,7 +210,8 @@ class DirtyDay(models.Model):
 
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
-    marked_at = models.DateTimeField(auto_now=True)
+    # Set by the marking service: one timestamp per ingestion batch, so a refresh clears a batch at once.
+    marked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "date"], name="dirty_day_unique")]

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from kpis.services import snapshot_days_mark_dirty
 
-from .models import Ticket
+from .models import ImportRun, Ticket
 from .services import TICKET_DATE_FIELDS, ticket_days
 
 
@@ -24,3 +24,16 @@ class TicketAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         days |= ticket_days(obj.team, [getattr(obj, f) for f in TICKET_DATE_FIELDS])
         snapshot_days_mark_dirty(team_days=days)
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ("pk", "original_name", "kind", "profile", "status", "rows_done", "rows_failed", "created_by")
+    list_filter = ("kind", "status", "dry_run")
+    search_fields = ("original_name", "created_by__username")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("created_by",)
+    readonly_fields = (
+        "rows_total", "rows_done", "rows_created", "rows_updated", "rows_unchanged", "rows_failed",
+        "errors_file", "message", "started_at", "finished_at",
+    )  # fmt: skip

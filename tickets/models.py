@@ -115,3 +115,64 @@ class Ticket(models.Model):
             errors["agent"] = "A ticket's assignee must be an agent."
         if errors:
             raise ValidationError(errors)
+
+
+class ImportRun(models.Model):
+    """One CSV import started from the imports page: its file, options, progress and result."""
+
+    class Kind(models.TextChoices):
+        TICKETS = "tickets", "Tickets"
+        SURVEYS = "surveys", "Survey responses"
+
+    class RunStatus(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Finished"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="import_runs"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    profile = models.CharField(max_length=32, blank=True, help_text="A built-in profile; empty with a mapping file.")
+    mapping_file = models.FileField(upload_to="imports/mappings/", blank=True)
+    file = models.FileField(upload_to="imports/")
+    original_name = models.CharField(max_length=255, blank=True)
+    create_missing = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    timezone = models.CharField(max_length=64, blank=True, help_text="Overrides the profile's time zone.")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
+    message = models.TextField(blank=True, help_text="Why the run failed as a whole, if it did.")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    errors_file = models.FileField(upload_to="imports/errors/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["tickets", "surveys"]), name="import_run_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.kind} ({self.get_status_display()})"
+
+    @property
+    def rows_imported(self) -> int:
+        return self.rows_created + self.rows_updated + self.rows_unchanged
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.RunStatus.SUCCEEDED, self.RunStatus.FAILED)
+
+    @property
+    def percent_done(self) -> int:
+        if not self.rows_total:
+            return 100 if self.is_finished else 0
+        return min(100, round(100 * self.rows_done / self.rows_total))

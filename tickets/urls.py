@@ -1,4 +1,9 @@
 from django.urls import path
 
-urlpatterns: list = [
+from . import views
+
+urlpatterns = [
+    path("", views.import_list, name="imports"),
+    path("<int:pk>/", views.import_detail, name="import_detail"),
+    path("<int:pk>/errors.csv", views.import_errors_csv, name="import_errors_csv"),
 ]

@@ -1,0 +1,173 @@
+"""The imports page: who may use it, upload → task → result, error CSV download."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.factories import AgentFactory, LeaderFactory
+from tickets.models import ImportRun, Ticket
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    """Tasks run in-process, as configured for tests, whatever an earlier test left in app.conf."""
+    from config.celery_app import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def people(team, other_team):
+    AgentFactory(username="alice", email="alice@example.com", first_name="Alice", last_name="Martin", team=team)
+    AgentFactory(username="bob", email="bob@example.com", first_name="Bob", last_name="Durand", team=team)
+    AgentFactory(username="carol", email="carol@example.com", first_name="Carol", last_name="Smith", team=other_team)
+
+
+def upload(client, name, **data):
+    payload = {"kind": "tickets", "profile": "zendesk", "timezone": "", **data}
+    payload["file"] = SimpleUploadedFile(name, (DATA / name).read_bytes(), content_type="text/csv")
+    return client.post(reverse("imports"), payload)
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(reverse("imports"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("who", ["agent", "hr"])
+def test_agents_and_hr_get_404(client, who, request):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("imports")).status_code == 404
+
+
+def test_leader_sees_the_form_without_create_missing(client, leader):
+    client.force_login(leader)
+    response = client.get(reverse("imports"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label for="id_file">CSV file' in html
+    assert "create_missing" not in html
+
+
+def test_leader_upload_runs_the_task_and_shows_the_result(client, leader, people, django_capture_on_commit_callbacks):
+    client.force_login(leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, "zendesk_mixed.csv")
+
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("import_detail", args=[run.pk])
+    assert (run.status, run.created_by, run.rows_total, run.rows_done) == ("succeeded", leader, 10, 10)
+    assert (run.rows_created, run.rows_updated, run.rows_unchanged, run.rows_failed) == (2, 0, 0, 8)
+    assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["3001", "3006"]
+
+    page = client.get(reverse("import_detail", args=[run.pk])).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "<td>3</td><td>Solved at</td><td>2026-03-01 10:00:00 +0100</td>" in page
+    assert "solved_at: solved_at cannot be before created_at." in page
+    assert reverse("import_errors_csv", args=[run.pk]) in page
+
+    download = client.get(reverse("import_errors_csv", args=[run.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == 'attachment; filename="zendesk_mixed-errors.csv"'
+    lines = b"".join(download.streaming_content).decode().splitlines()
+    assert lines[0] == "line,column,field,value,message"
+    assert len(lines) == 9
+
+
+def test_leader_rows_of_other_teams_are_errors(client, leader, people, django_capture_on_commit_callbacks):
+    client.force_login(leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "zendesk_tickets.csv")
+
+    run = ImportRun.objects.get()
+    assert (run.rows_created, run.rows_failed) == (4, 1)
+    assert not Ticket.objects.filter(external_id="1005").exists()
+    page = client.get(reverse("import_detail", args=[run.pk])).content.decode()
+    assert "<td>6</td><td>Group</td><td>Owls</td><td>team: outside the teams you lead</td>" in page
+
+
+def test_a_running_import_refreshes_itself(client, leader):
+    run = ImportRun.objects.create(created_by=leader, kind="tickets", profile="zendesk", file="imports/x.csv",
+                                   original_name="x.csv", status="running", rows_total=400, rows_done=100)  # fmt: skip
+    client.force_login(leader)
+    page = client.get(reverse("import_detail", args=[run.pk])).content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "100 of 400 rows (25 %)" in page
+
+
+def test_other_leaders_runs_are_404_and_admin_sees_all(client, leader, other_leader, admin_user):
+    run = ImportRun.objects.create(created_by=leader, kind="tickets", profile="zendesk", file="imports/x.csv")
+    client.force_login(other_leader)
+    assert client.get(reverse("import_detail", args=[run.pk])).status_code == 404
+    assert client.get(reverse("import_errors_csv", args=[run.pk])).status_code == 404
+    assert "x.csv" not in client.get(reverse("imports")).content.decode()
+    client.force_login(admin_user)
+    assert client.get(reverse("import_detail", args=[run.pk])).status_code == 200
+
+
+def test_admin_dry_run_with_create_missing_writes_nothing(
+    client, admin_user, people, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "zendesk_mixed.csv", create_missing="on", dry_run="on")
+
+    run = ImportRun.objects.get()
+    assert (run.create_missing, run.dry_run, run.rows_created, run.rows_failed) == (True, True, 4, 6)
+    assert Ticket.objects.count() == 0
+
+
+def test_mapping_file_upload_and_its_errors(client, admin_user, people, django_capture_on_commit_callbacks):
+    client.force_login(admin_user)
+    bad = SimpleUploadedFile("map.json", b'{"columns": {"external_id": "Case"}}', content_type="application/json")
+    response = upload(client, "generic_tickets.csv", profile="mapping", mapping_file=bad)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The mapping map.json has errors." in html
+    assert "columns.channel: Required: name the column that holds it." in html
+    assert ImportRun.objects.count() == 0
+
+    mapping = SimpleUploadedFile("map.json", (DATA / "generic_mapping.json").read_bytes())
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "generic_tickets.csv", profile="mapping", mapping_file=mapping)
+    run = ImportRun.objects.get()
+    assert (run.profile, run.status, run.rows_created, run.rows_failed) == ("", "succeeded", 3, 0)
+
+
+def test_profile_must_fit_the_kind(client, leader):
+    client.force_login(leader)
+    response = upload(client, "pulse_surveys.csv", kind="tickets", profile="pulse")
+    assert response.status_code == 400
+    assert "This format holds surveys, not tickets." in response.content.decode()
+
+
+def test_a_file_without_the_columns_fails_the_run(client, leader, people, django_capture_on_commit_callbacks):
+    client.force_login(leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "freshdesk_tickets.csv")
+    run = ImportRun.objects.get()
+    assert run.status == "failed"
+    assert run.message.startswith("The file has no column “Id” (for external_id)")
+
+
+def test_leader_import_by_another_leader_team(client, other_leader, people, django_capture_on_commit_callbacks):
+    leader_b = LeaderFactory(username="nobody", teams=[])
+    client.force_login(leader_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "zendesk_tickets.csv")
+    run = ImportRun.objects.get()
+    assert (run.rows_created, run.rows_failed) == (0, 5)

@@ -1,0 +1,87 @@
+"""The imports page's upload form."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+
+from accounts.scoping import is_admin
+from config.errors import ApplicationError
+
+from .importing.profiles import BUILTIN_PROFILES, ImportKind, profile_from_mapping_bytes
+
+MAPPING = "mapping"
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label="What the file holds", choices=ImportKind.choices, initial=ImportKind.TICKETS)
+    profile = forms.ChoiceField(
+        label="Format",
+        choices=[
+            ("zendesk", "Zendesk ticket export"),
+            ("freshdesk", "Freshdesk ticket export"),
+            ("pulse", "Pulse survey CSV (external_id, ticket_external_id, agent_email, team, kind, score, …)"),
+            (MAPPING, "Another format, described by a mapping file"),
+        ],
+        initial="zendesk",
+    )
+    file = forms.FileField(label="CSV file", help_text="UTF-8 (with or without BOM), first row the column names.")
+    mapping_file = forms.FileField(
+        label="Mapping file",
+        required=False,
+        help_text="JSON or TOML: columns → fields, units, time zone, value maps. Only with “Another format”.",
+    )
+    timezone = forms.CharField(
+        label="Time zone of timestamps without an offset",
+        required=False,
+        max_length=64,
+        help_text="IANA name, e.g. Europe/Paris. Leave empty to use the format's own (UTC for the built-in ones).",
+    )
+    create_missing = forms.BooleanField(
+        label="Create agents and teams the file names but Pulse does not know", required=False
+    )
+    dry_run = forms.BooleanField(label="Dry run: check every row, write nothing", required=False)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not is_admin(user):
+            del self.fields["create_missing"]
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data["timezone"].strip()
+        if value and value not in zoneinfo.available_timezones():
+            raise forms.ValidationError(f"“{value}” is not an IANA time zone (for example Europe/Paris).")
+        return value
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        kind, profile, mapping_file = cleaned.get("kind"), cleaned.get("profile"), cleaned.get("mapping_file")
+        if profile == MAPPING:
+            if not mapping_file:
+                self.add_error("mapping_file", "Upload the mapping file that describes your columns.")
+            elif kind:
+                try:
+                    profile_from_mapping_bytes(data=mapping_file.read(), name=mapping_file.name, kind=kind)
+                except ApplicationError as error:
+                    details = [f"{key}: {' '.join(messages)}" for key, messages in error.errors.items()]
+                    self.add_error("mapping_file", [error.message, *details])
+                mapping_file.seek(0)
+        elif profile and kind and BUILTIN_PROFILES[profile].kind != kind:
+            self.add_error("profile", f"This format holds {BUILTIN_PROFILES[profile].kind}, not {kind}.")
+        elif mapping_file:
+            self.add_error("mapping_file", "Choose “Another format” to use a mapping file.")
+        return cleaned
+
+    def run_options(self) -> dict:
+        """The cleaned data as import_run_create's keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "file": data["file"],
+            "profile": "" if data["profile"] == MAPPING else data["profile"],
+            "mapping_file": data["mapping_file"] if data["profile"] == MAPPING else None,
+            "create_missing": data.get("create_missing", False),
+            "dry_run": data["dry_run"],
+            "timezone_name": data["timezone"],
+        }

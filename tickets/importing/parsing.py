@@ -1,0 +1,186 @@
+"""Reading cells: one CSV row becomes Pulse field values, or field errors tied to its columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from config.errors import ApplicationError
+from surveys.models import SCORE_RANGES, Kind
+
+from .profiles import FIELD_TYPES, REQUIRED_FIELDS, UNIT_SECONDS, ColumnSpec, FieldType, Profile
+
+_SPACED_OFFSET = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
+_CLOCK = re.compile(r"^(-?)(\d+):([0-5]\d)(?::([0-5]\d))?$")
+REQUIRED_MESSAGE = "This field is required."
+
+
+class ImportFileError(ApplicationError):
+    """The file as a whole cannot be read (encoding, header, missing columns)."""
+
+
+@dataclass
+class ParsedRow:
+    """A row's field values, the column each came from, and the errors found while reading it."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+def parse_datetime(text: str, zone: zoneinfo.ZoneInfo, formats: list[str]) -> dt.datetime:
+    """A timestamp in ISO 8601 (or one of `formats`); a naive one is read in `zone`."""
+    value = None
+    for fmt in formats:
+        try:
+            value = dt.datetime.strptime(text, fmt)
+            break
+        except ValueError:
+            continue
+    if value is None:
+        try:
+            value = dt.datetime.fromisoformat(_SPACED_OFFSET.sub("", text.replace(" UTC", "+00:00")))
+        except ValueError:
+            expected = f" (expected {' or '.join(formats)})" if formats else " (expected e.g. 2026-03-02 09:15:00)"
+            raise ValueError(f"“{text}” is not a date and time{expected}.") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value
+
+
+def parse_duration_seconds(text: str, unit: str) -> int:
+    """A duration as a number in `unit`, or as h:mm[:ss]; returned in whole seconds."""
+    clock = _CLOCK.match(text)
+    if clock:
+        sign, hours, minutes, seconds = clock.groups()
+        total = int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
+        return -total if sign else total
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"“{text}” is not a duration in {unit} (a number, or h:mm).") from None
+    return round(number * UNIT_SECONDS[unit])
+
+
+def parse_integer(text: str) -> int:
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a whole number.") from None
+    if not number.is_integer():
+        raise ValueError(f"“{text}” is not a whole number.")
+    return int(number)
+
+
+class RowConverter:
+    """Reads rows of one file: the header is matched to the profile once, then each row is cheap."""
+
+    def __init__(self, profile: Profile, header: list[str]) -> None:
+        self.profile = profile
+        self.zone = zoneinfo.ZoneInfo(profile.timezone)
+        self.field_types = FIELD_TYPES[profile.kind]
+        positions = {name.strip().lower(): index for index, name in enumerate(header)}
+        self.positions = positions
+        self.width = len(header)
+        self.plans: list[tuple[str, FieldType, list[tuple[int, ColumnSpec]]]] = []
+        missing = []
+        for name, specs in profile.columns.items():
+            present = [(positions[s.column.lower()], s) for s in specs if s.column.lower() in positions]
+            if present:
+                self.plans.append((name, self.field_types[name], present))
+            elif name in REQUIRED_FIELDS[profile.kind] and name not in profile.defaults:
+                missing.append(" or ".join(f"“{s.column}”" for s in specs) + f" (for {name})")
+        if missing:
+            raise ImportFileError(
+                f"The file has no column {'; '.join(missing)}. Check the profile ({profile.name}).",
+                errors={"file": [f"Missing column {m}." for m in missing]},
+            )
+        # Plain values first, so that offsets ("after": created_at) find the timestamp they follow.
+        self.plans.sort(key=lambda plan: any(spec.after for _, spec in plan[2]))
+        self.mapped_columns = {name: specs[0].column for name, specs in profile.columns.items()}
+
+    def column_of(self, row: ParsedRow, name: str) -> str:
+        """The column a field's value (or its error) came from on this row."""
+        return row.columns.get(name) or self.mapped_columns.get(name, name)
+
+    def cell(self, cells: list[str], column: str) -> str:
+        """The raw text of `column` on a row (for the error CSV)."""
+        index = self.positions.get(column.lower())
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    def convert(self, cells: list[str]) -> ParsedRow:
+        row = ParsedRow()
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        for name, field_type, sources in self.plans:
+            for index, spec in sources:
+                text = cells[index].strip()
+                if text:
+                    row.columns[name] = spec.column
+                    self._read(row, name, field_type, text, spec)
+                    break
+            else:
+                row.columns[name] = sources[0][1].column
+        for name, value in self.profile.defaults.items():
+            if name not in row.values and name not in row.errors:
+                row.values[name] = value
+        for name in REQUIRED_FIELDS[self.profile.kind]:
+            if row.values.get(name) in (None, "") and name not in row.errors:
+                row.add_error(name, REQUIRED_MESSAGE)
+        return row
+
+    def _read(self, row: ParsedRow, name: str, field_type: FieldType, text: str, spec: ColumnSpec) -> None:
+        try:
+            if field_type == FieldType.DATETIME:
+                if spec.after is None:
+                    value = parse_datetime(text, self.zone, self.profile.datetime_formats)
+                else:
+                    base = row.values.get(spec.after)
+                    if base is None:  # the timestamp it follows is missing or bad, already reported
+                        return
+                    value = base + dt.timedelta(seconds=parse_duration_seconds(text, spec.unit))
+            elif field_type == FieldType.DURATION:
+                value = parse_duration_seconds(text, spec.unit)
+            elif field_type == FieldType.INTEGER:
+                value = parse_integer(text)
+            elif field_type == FieldType.CHOICE:
+                value = self._mapped(name, text)
+            elif field_type == FieldType.SATISFACTION:
+                value = self._satisfaction(text)
+            else:
+                value = text
+        except ValueError as error:
+            row.add_error(name, str(error))
+            return
+        if value is not None:
+            row.values[name] = value
+
+    def _mapped(self, name: str, text: str) -> Any:
+        value_map = self.profile.values.get(name)
+        key = text.lower()
+        if value_map:
+            if key in value_map:
+                return value_map[key]
+            if "*" in value_map:
+                return value_map["*"]
+        return key
+
+    def _satisfaction(self, text: str) -> int | None:
+        value_map = self.profile.values.get("satisfaction", {})
+        key = text.lower()
+        if key in value_map:
+            score = value_map[key]
+        elif "*" in value_map:
+            score = value_map["*"]
+        else:
+            score = parse_integer(text)
+        low, high = SCORE_RANGES[Kind.CSAT]
+        if score is not None and (not isinstance(score, int) or not low <= score <= high):
+            raise ValueError(f"“{text}” is not a CSAT score (from {low} to {high}).")
+        return score

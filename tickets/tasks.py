@@ -1,0 +1,33 @@
+"""Celery tasks of ticket ingestion: thin, load the ImportRun by id and call the service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import OperationalError
+
+from .importing.runs import import_run_execute, import_run_fail
+
+
+@shared_task(
+    name="tickets.import_run",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=25 * 60,
+    time_limit=30 * 60,
+)
+def import_run_task(import_run_id: int) -> str:
+    """Run one uploaded import; safe to re-run (rows are upserted by external_id)."""
+    try:
+        return import_run_execute(import_run_id=import_run_id).status
+    except SoftTimeLimitExceeded:
+        import_run_fail(
+            import_run_id=import_run_id,
+            message="The import took longer than 25 minutes and was stopped; the rows written so far are kept. "
+            "Split the file, or import it with the import_tickets command.",
+        )
+        return "failed"
