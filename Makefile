@@ -53,8 +53,13 @@ check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Benchmarks run on PostgreSQL (DATABASE_URL, default: a local database of their own) and print JSON.
 bench: install
 	cd bench && DJANGO_SETTINGS_MODULE=config.settings.test ../$(PY) recompute.py
+
+bench-import: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_import_bench} \
+	  DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/import_tickets.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
