@@ -74,9 +74,10 @@ def test_pages_send_a_content_security_policy_without_inline_scripts(client, db)
 @override_settings(AXES_ENABLED=True)
 def test_login_is_locked_after_repeated_failures(client, db):
     AgentFactory(username="target", password="pass-word-123")
-    for _ in range(5):
-        response = client.post(reverse("login"), {"username": "target", "password": "wrong"})
-        assert response.status_code == 200  # the form again, with its error
+    statuses = [
+        client.post(reverse("login"), {"username": "target", "password": "wrong"}).status_code for _ in range(5)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]  # the form with its error, then locked at the 5th failure
     locked = client.post(reverse("login"), {"username": "target", "password": "pass-word-123"})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
