@@ -196,3 +196,95 @@ def can_acknowledge_review(user: User, review) -> bool:
 def can_amend_review(user: User, review) -> bool:
     """A shared or acknowledged review is corrected by an amendment from a leader of the agent's team."""
     return not review.is_draft and user.is_authenticated and can_write_review_for(user, review.agent)
+
+
+# ---- API: records, targets, snapshots ------------------------------------------------------
+# A leader writes tickets and survey responses for the teams they lead only (a record whose
+# resolved team is another team is refused with a field error on `team`). Targets are read by
+# everyone they apply to and written by the leaders of their team (admins: org-wide too).
+# Org snapshot rows are an aggregate of the whole organisation, readable by every signed-in user.
+
+
+def record_teams_writable(user: User) -> QuerySet[Team]:
+    """Teams whose tickets and survey responses the user may create or update."""
+    if not can_write_records(user):
+        return Team.objects.none()
+    return teams_managed(user)
+
+
+def targets_visible(user: User):
+    """Targets the user may read: HR/admin all; others the org's, their team's (or led teams') and agents' in scope."""
+    from kpis.models import Scope, Target
+
+    targets = Target.objects.all()
+    if not user.is_authenticated:
+        return targets.none()
+    if sees_everything(user):
+        return targets
+    org = Q(scope=Scope.ORG)
+    if user.role == Role.LEADER:
+        teams = led_team_ids(user)
+        return targets.filter(
+            org | Q(scope=Scope.TEAM, team_id__in=teams) | Q(scope=Scope.AGENT, agent__team_id__in=teams)
+        )
+    return targets.filter(org | Q(scope=Scope.TEAM, team_id=user.team_id) | Q(scope=Scope.AGENT, agent=user))
+
+
+def can_write_target(user: User, target) -> bool:
+    """Leaders write targets for the teams they lead and those teams' agents; admins also org-wide."""
+    from kpis.models import Scope
+
+    if is_admin(user):
+        return True
+    if not user.is_authenticated or user.role != Role.LEADER:
+        return False
+    if target.scope == Scope.TEAM and target.team_id is not None:
+        return target.team_id in led_team_ids(user)
+    if target.scope == Scope.AGENT and target.agent_id is not None:
+        return can_manage_agent(user, target.agent)
+    return False
+
+
+def can_write_targets(user: User) -> bool:
+    """May the user write any target at all (leaders and admins)?"""
+    return is_admin(user) or (user.is_authenticated and user.role == Role.LEADER)
+
+
+def snapshots_visible(user: User):
+    """Snapshot rows the user may read: never another agent's individual row unless they lead its team."""
+    from kpis.models import Scope, Snapshot
+
+    snapshots = Snapshot.objects.all()
+    if not user.is_authenticated:
+        return snapshots.none()
+    if sees_everything(user):
+        return snapshots
+    org = Q(scope=Scope.ORG)
+    if user.role == Role.LEADER:
+        teams = led_team_ids(user)
+        return snapshots.filter(org | Q(scope__in=[Scope.TEAM, Scope.AGENT], team_id__in=teams))
+    return snapshots.filter(org | Q(scope=Scope.TEAM, team_id=user.team_id) | Q(scope=Scope.AGENT, agent=user))
+
+
+# ---- pages: team list, targets page --------------------------------------------------------
+# Leaders, HR and admins use the team pages and the targets page; an agent's pages are their own
+# scorecard (/me/) and reviews, so the team list and the targets page are not found for them.
+
+
+def sees_team_pages(user: User) -> bool:
+    """May the user open the team list and the targets list (leaders, HR, admins)?"""
+    return sees_everything(user) or (user.is_authenticated and user.role == Role.LEADER)
+
+
+def targets_writable(user: User):
+    """Targets the user may edit or delete: admins all; leaders their teams' and those teams' agents'."""
+    from kpis.models import Scope, Target
+
+    if is_admin(user):
+        return Target.objects.all()
+    teams = led_team_ids(user)
+    if not teams:
+        return Target.objects.none()
+    return Target.objects.filter(
+        Q(scope=Scope.TEAM, team_id__in=teams) | Q(scope=Scope.AGENT, agent__team_id__in=teams, agent__role=Role.AGENT)
+    )

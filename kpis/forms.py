@@ -1,0 +1,178 @@
+"""Forms of the KPI pages: the period picker, the drill-down filters, targets and pitfall notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts import scoping
+from tickets.models import Channel
+
+from .models import Scope, Target
+from .registry import KPIS
+from .selectors import DEFAULT_PRESET, PERIOD_PRESETS, Period, period_from_params
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PeriodForm(forms.Form):
+    """A preset (last 7/30/90 days, this month) or a custom range; errors sit on their fields.
+
+    Always usable: with bad input `period` falls back to the default preset and the form keeps
+    the errors to show next to the fields.
+    """
+
+    preset = forms.ChoiceField(label="Period", choices=list(PERIOD_PRESETS.items()), required=False)
+    date_from = forms.CharField(label="From", required=False, widget=DateInput)
+    date_to = forms.CharField(label="To", required=False, widget=DateInput)
+
+    def __init__(self, *args, today: dt.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.period, self.preset = period_from_params(preset=DEFAULT_PRESET, today=self.today)
+
+    def clean(self):
+        cleaned = super().clean()
+        preset = cleaned.get("preset") or None
+        if "preset" in self.errors:
+            return cleaned
+        dates = {}
+        if preset in (None, "custom"):
+            dates = {"date_from": cleaned.get("date_from") or None, "date_to": cleaned.get("date_to") or None}
+            if preset == "custom" and not (dates["date_from"] or dates["date_to"]):
+                dates = {"date_from": "", "date_to": ""}
+        try:
+            self.period, self.preset = period_from_params(preset=preset, today=self.today, **dates)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.add_error("preset" if name == "period" else name, messages)
+        return cleaned
+
+    def resolve(self) -> tuple[Period, str]:
+        """The period to show: the one asked for, or the default one when the input is wrong."""
+        if not self.is_valid():
+            self.period, self.preset = period_from_params(preset=DEFAULT_PRESET, today=self.today)
+        return self.period, self.preset
+
+    def query(self) -> str:
+        """The query string that selects this period again (links keep the period)."""
+        params = {"preset": self.preset}
+        if self.preset == "custom":
+            params |= {"date_from": self.period.date_from.isoformat(), "date_to": self.period.date_to.isoformat()}
+        return urlencode(params)
+
+    def preset_links(self) -> list[tuple[str, str, bool]]:
+        """(query, label, current) for each preset but custom."""
+        return [
+            (urlencode({"preset": code}), label, code == self.preset)
+            for code, label in PERIOD_PRESETS.items()
+            if code != "custom"
+        ]
+
+
+class RecordsForm(PeriodForm):
+    """The drill-down list: a period plus an optional channel and ticket category."""
+
+    channel = forms.ChoiceField(label="Channel", choices=[("", "All channels"), *Channel.choices], required=False)
+    category = forms.CharField(label="Category", required=False, max_length=100)
+
+    def query(self) -> str:
+        params = super().query()
+        extra = {name: self.cleaned_data.get(name) for name in ("channel", "category")}
+        extra = {name: value for name, value in extra.items() if value}
+        return f"{params}&{urlencode(extra)}" if extra else params
+
+
+class TargetForm(forms.ModelForm):
+    """A target for a KPI, limited to the teams, agents and scopes the user may set targets for."""
+
+    class Meta:
+        model = Target
+        fields = [
+            "kpi",
+            "scope",
+            "team",
+            "agent",
+            "channel",
+            "effective_from",
+            "effective_to",
+            "value",
+            "stretch",
+            "rationale",
+        ]
+        widgets = {
+            "effective_from": DateInput,
+            "effective_to": DateInput,
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"kpi": "KPI", "scope": "For", "value": "Target value", "stretch": "Stretch (excellent)"}
+        help_texts = {
+            "team": "For a team target.",
+            "agent": "For an agent target.",
+            "channel": "Leave on all channels unless the target is for one channel only.",
+            "value": "In the KPI's unit: percent for CSAT, FCR and resolution rate; seconds for AHT, FRT and "
+            "resolution time; −100 to 100 for NPS; 1–7 for CES.",
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["kpi"].choices = [(code, kpi.name) for code, kpi in KPIS.items() if kpi.has_target]
+        scopes = [(Scope.TEAM, "A team"), (Scope.AGENT, "An agent")]
+        if scoping.is_admin(user):
+            scopes.insert(0, (Scope.ORG, "The whole organisation"))
+        self.fields["scope"].choices = scopes
+        self.fields["team"].queryset = scoping.teams_managed(user)
+        self.fields["team"].empty_label = "—"
+        self.fields["agent"].queryset = scoping.agents_managed(user).select_related("team")
+        self.fields["agent"].empty_label = "—"
+        self.fields["agent"].label_from_instance = lambda agent: f"{agent} ({agent.team})"
+        self.fields["rationale"].help_text = "The business objective this target serves (pitfall 3 if empty)."
+
+    def clean(self):
+        cleaned = super().clean()
+        # Only the subject of the chosen scope counts: a team left selected for an agent target is dropped.
+        scope = cleaned.get("scope")
+        if scope == Scope.TEAM:
+            cleaned["agent"] = None
+        elif scope == Scope.AGENT:
+            cleaned["team"] = None
+        elif scope == Scope.ORG:
+            cleaned["team"] = cleaned["agent"] = None
+        return cleaned
+
+    def subject(self):
+        """(scope, subject) of the target as entered, or None when not yet known."""
+        scope = self.cleaned_data.get("scope") if hasattr(self, "cleaned_data") else None
+        if scope == Scope.ORG:
+            return scope, None
+        if scope == Scope.TEAM and self.cleaned_data.get("team"):
+            return scope, self.cleaned_data["team"]
+        if scope == Scope.AGENT and self.cleaned_data.get("agent"):
+            return scope, self.cleaned_data["agent"]
+        return None
+
+
+class PitfallConfirmForm(forms.Form):
+    """A leader's note confirming one pitfall of a team's targets."""
+
+    number = forms.TypedChoiceField(choices=[(n, n) for n in range(1, 6)], coerce=int, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Your note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="What you checked and what you decided.",
+        error_messages={"required": "Write what you checked and decided."},
+    )
+
+    def clean_note(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise ValidationError("Write what you checked and decided.")
+        return note

@@ -1,0 +1,514 @@
+"""Pages of the KPI engine: team dashboards, agent scorecards, drill-down, targets and pitfalls.
+
+Views are thin: objects are looked up through `accounts.scoping` (out of scope is 404) and
+every figure comes from `kpis.selectors`; templates only format.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import scoping
+from accounts.models import User
+from kpis.reviews.selectors import goals_for_agent, goals_for_team, reviews_for_agent
+from tickets.models import Channel
+
+from . import pitfalls, selectors, services
+from .forms import PeriodForm, PitfallConfirmForm, RecordsForm, TargetForm
+from .models import PitfallConfirmation, Scope, Target
+from .registry import KPIS, Source
+
+RECORDS_PER_PAGE = 50
+NO_CATEGORY = "(none)"
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+def _chart_data(datasets: dict[str, dict[str, list[selectors.SeriesPoint]]], figures) -> dict:
+    """The daily series of every KPI, shaped for static/js/charts.js (read through json_script)."""
+    first = next(iter(datasets.values()))
+    labels = [point.date.isoformat() for point in next(iter(first.values()))]
+    charts = []
+    for code, kpi in KPIS.items():
+        charts.append(
+            {
+                "code": code,
+                "name": kpi.name,
+                "unit": kpi.unit.value,
+                "decimals": kpi.decimals,
+                "target": figures[code].target_value,
+                "datasets": [
+                    {
+                        "label": label,
+                        "data": [None if p.value is None else round(p.value, 3) for p in series[code]],
+                    }
+                    for label, series in datasets.items()
+                ],
+            }
+        )
+    return {"labels": labels, "charts": charts}
+
+
+def _channel_rows(breakdown: dict[str, dict[str, selectors.KpiFigure]]) -> list[tuple[str, str, dict]]:
+    labels = dict(Channel.choices)
+    return [(channel, labels.get(channel, channel), figures) for channel, figures in breakdown.items()]
+
+
+def _needs_coaching(rows: list[selectors.AgentRow]) -> list[selectors.AgentRow]:
+    """Agents who missed at least one target, most misses first."""
+    missed = [row for row in rows if row.missed]
+    return sorted(missed, key=lambda row: (-len(row.missed), str(row.agent)))
+
+
+# ---- teams -------------------------------------------------------------------------------
+
+
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    """The teams the user may open: a leader's own teams; every team for HR and admins."""
+    if not scoping.sees_team_pages(request.user):
+        raise Http404
+    teams = (
+        scoping.teams_with_detail(request.user)
+        .annotate(agent_count=Count("agents", filter=Q(agents__is_active=True, agents__role="agent")))
+        .prefetch_related("leaders")
+        .order_by("name")
+    )
+    return render(request, "kpis/team_list.html", {"teams": teams})
+
+
+@login_required
+def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """Agents × KPIs of one team for a period, with team and org rows, charts and breakdowns."""
+    team = get_object_or_404(scoping.teams_with_detail(request.user), pk=pk)
+    period_form = PeriodForm(request.GET)
+    period, preset = period_form.resolve()
+    dashboard = selectors.team_dashboard(team=team, period=period)
+    series = selectors.kpi_series(scope=Scope.TEAM, subject=team, period=period)
+    has_data = any(figure.sample_size for figure in dashboard.team_figures.values())
+    context = {
+        "team": team,
+        "period": period,
+        "preset": preset,
+        "period_form": period_form,
+        "period_query": period_form.query(),
+        "dashboard": dashboard,
+        "kpis": dashboard.kpis,
+        "rows": sorted(dashboard.agents, key=lambda row: (-len(row.missed), str(row.agent))),
+        "needs_coaching": _needs_coaching(dashboard.agents),
+        "has_data": has_data,
+        "channels": _channel_rows(selectors.channel_breakdown(scope=Scope.TEAM, subject=team, period=period)),
+        "categories": [
+            (category, urlencode({"category": category}), figures)
+            for category, figures in selectors.category_breakdown(team=team, period=period)
+        ],
+        "chart_data": _chart_data({team.name: series}, dashboard.team_figures),
+        "goals": goals_for_team(team=team, viewer=request.user),
+        "can_manage": scoping.can_manage_team(request.user, team),
+    }
+    return render(request, "kpis/team_dashboard.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_pitfalls(request: HttpRequest, pk: int) -> HttpResponse:
+    """The five KPI pitfalls evaluated for a team's targets and data now; leaders confirm each with a note."""
+    team = get_object_or_404(scoping.teams_with_detail(request.user), pk=pk)
+    can_confirm = scoping.can_manage_team(request.user, team)
+    failed_form = None
+    if request.method == "POST":
+        if not can_confirm:
+            raise Http404
+        form = PitfallConfirmForm(request.POST)
+        if form.is_valid():
+            number = form.cleaned_data["number"]
+            services.pitfall_confirm(team=team, number=number, note=form.cleaned_data["note"], user=request.user)
+            messages.success(request, f"Pitfall {number} confirmed.")
+            return redirect(f"{reverse('team_pitfalls', args=[team.pk])}#pitfall-{number}")
+        failed_form = form
+    confirmations = {c.number: c for c in PitfallConfirmation.objects.filter(team=team).select_related("confirmed_by")}
+    items = []
+    for check in pitfalls.team_pitfalls(team=team):
+        form = PitfallConfirmForm(initial={"number": check.number})
+        if failed_form is not None and failed_form.data.get("number") == str(check.number):
+            form = failed_form
+        items.append({"check": check, "confirmation": confirmations.get(check.number), "form": form})
+    context = {"team": team, "items": items, "can_confirm": can_confirm}
+    return render(request, "kpis/team_pitfalls.html", context)
+
+
+# ---- agents ------------------------------------------------------------------------------
+
+
+def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResponse:
+    period_form = PeriodForm(request.GET)
+    period, preset = period_form.resolve()
+    figures = selectors.scorecard(scope=Scope.AGENT, subject=agent, period=period)
+    series = {str(agent): selectors.kpi_series(scope=Scope.AGENT, subject=agent, period=period)}
+    team_figures = None
+    if agent.team_id:
+        team_figures = selectors.scorecard(scope=Scope.TEAM, subject=agent.team, period=period)
+        series[f"{agent.team} (team)"] = selectors.kpi_series(scope=Scope.TEAM, subject=agent.team, period=period)
+    context = {
+        "agent": agent,
+        "own": own,
+        "period": period,
+        "preset": preset,
+        "period_form": period_form,
+        "period_query": period_form.query(),
+        "figures": figures,
+        "team_figures": team_figures,
+        "kpis": list(KPIS.values()),
+        "has_data": any(figure.sample_size for figure in figures.values()),
+        "channels": _channel_rows(selectors.channel_breakdown(scope=Scope.AGENT, subject=agent, period=period)),
+        "chart_data": _chart_data(series, figures),
+        "goals": goals_for_agent(agent=agent, viewer=request.user),
+        "reviews": reviews_for_agent(agent=agent, viewer=request.user),
+        "can_review": scoping.can_write_review_for(request.user, agent),
+        "can_see_team": agent.team_id is not None
+        and scoping.teams_with_detail(request.user).filter(pk=agent.team_id).exists(),
+    }
+    return render(request, "kpis/scorecard.html", context)
+
+
+@login_required
+def agent_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+    """One agent's scorecard: for their leaders, HR, admins and the agent themself."""
+    agent = get_object_or_404(scoping.agents_visible(request.user).select_related("team"), pk=pk)
+    return _scorecard_page(request, agent, own=agent.pk == request.user.pk)
+
+
+@login_required
+def my_scorecard(request: HttpRequest) -> HttpResponse:
+    """The signed-in agent's own scorecard (not found for users who are not agents)."""
+    agent = get_object_or_404(scoping.agents_visible(request.user).select_related("team"), pk=request.user.pk)
+    return _scorecard_page(request, agent, own=True)
+
+
+# ---- drill-down --------------------------------------------------------------------------
+
+
+def _filter_category(records: QuerySet, kpi_code: str, category: str) -> QuerySet:
+    """Narrow a drill-down list to one ticket category (a survey takes its ticket's)."""
+    field = "category" if KPIS[kpi_code].source == Source.TICKETS else "ticket__category"
+    if category == NO_CATEGORY:
+        return records.filter(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
+    return records.filter(**{field: category})
+
+
+def _records(request: HttpRequest, *, kpi_code: str, scope: str, subject) -> tuple[RecordsForm, QuerySet]:
+    if kpi_code not in KPIS:
+        raise Http404
+    form = RecordsForm(request.GET)
+    period, _ = form.resolve()
+    channel = form.cleaned_data.get("channel", "") if form.is_valid() else ""
+    category = form.cleaned_data.get("category", "") if form.is_valid() else ""
+    records = selectors.kpi_records(
+        user=request.user, kpi_code=kpi_code, scope=scope, subject=subject, period=period, channel=channel
+    )
+    if category:
+        records = _filter_category(records, kpi_code, category)
+    return form, records
+
+
+def _records_page(
+    request: HttpRequest, *, kpi_code: str, scope: str, subject, back_url: str, csv_url: str
+) -> HttpResponse:
+    form, records = _records(request, kpi_code=kpi_code, scope=scope, subject=subject)
+    kpi = KPIS[kpi_code]
+    channel = form.cleaned_data.get("channel", "") if form.is_valid() else ""
+    category = form.cleaned_data.get("category", "") if form.is_valid() else ""
+    figure = None
+    if not category:
+        figure = selectors.scorecard(scope=scope, subject=subject, period=form.period, channel=channel)[kpi_code]
+    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "kpi": kpi,
+        "scope": scope,
+        "subject": subject,
+        "figure": figure,
+        "form": form,
+        "period": form.period,
+        "query": form.query(),
+        "channel_label": dict(Channel.choices).get(channel, ""),
+        "category": category,
+        "page": page,
+        "is_tickets": kpi.source == Source.TICKETS,
+        "back_url": back_url,
+        "csv_url": csv_url,
+    }
+    return render(request, "kpis/records.html", context)
+
+
+TICKET_COLUMNS = [
+    "external_id",
+    "team",
+    "agent",
+    "agent_email",
+    "channel",
+    "category",
+    "priority",
+    "status",
+    "created_at",
+    "first_response_at",
+    "solved_at",
+    "handle_time_seconds",
+    "agent_replies",
+    "reopened_count",
+]
+SURVEY_COLUMNS = [
+    "external_id",
+    "team",
+    "agent",
+    "agent_email",
+    "kind",
+    "score",
+    "responded_at",
+    "ticket_external_id",
+    "channel",
+    "category",
+    "comment",
+]
+
+
+def _csv_cell(value) -> str:
+    """One CSV cell: ISO 8601 timestamps; text that a spreadsheet would run as a formula is quoted."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _ticket_row(ticket) -> list:
+    agent = ticket.agent
+    return [
+        ticket.external_id,
+        ticket.team.slug if ticket.team else "",
+        agent.username if agent else "",
+        agent.email if agent else "",
+        ticket.channel,
+        ticket.category,
+        ticket.priority,
+        ticket.status,
+        ticket.created_at,
+        ticket.first_response_at,
+        ticket.solved_at,
+        ticket.handle_time_seconds,
+        ticket.agent_replies,
+        ticket.reopened_count,
+    ]
+
+
+def _survey_row(response) -> list:
+    agent, ticket = response.agent, response.ticket
+    return [
+        response.external_id,
+        response.team.slug if response.team else "",
+        agent.username if agent else "",
+        agent.email if agent else "",
+        response.kind,
+        response.score,
+        response.responded_at,
+        ticket.external_id if ticket else "",
+        ticket.channel if ticket else "",
+        ticket.category if ticket else "",
+        response.comment,
+    ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _records_csv(request: HttpRequest, *, kpi_code: str, scope: str, subject, name: str) -> StreamingHttpResponse:
+    form, records = _records(request, kpi_code=kpi_code, scope=scope, subject=subject)
+    is_tickets = KPIS[kpi_code].source == Source.TICKETS
+    columns, row = (TICKET_COLUMNS, _ticket_row) if is_tickets else (SURVEY_COLUMNS, _survey_row)
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(columns)
+        for record in records.iterator(chunk_size=2000):
+            yield writer.writerow([_csv_cell(value) for value in row(record)])
+
+    period = form.period
+    filename = f"{kpi_code}-{name}-{period.date_from.isoformat()}-{period.date_to.isoformat()}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def team_records(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
+    """The tickets or survey responses behind a team figure."""
+    team = get_object_or_404(scoping.teams_with_detail(request.user), pk=pk)
+    back = reverse("team_dashboard", args=[team.pk])
+    csv_url = reverse("team_records_csv", args=[team.pk, kpi])
+    return _records_page(request, kpi_code=kpi, scope=Scope.TEAM, subject=team, back_url=back, csv_url=csv_url)
+
+
+@login_required
+def team_records_csv(request: HttpRequest, pk: int, kpi: str) -> StreamingHttpResponse:
+    """The per-record CSV of a team figure's drill-down list."""
+    team = get_object_or_404(scoping.teams_with_detail(request.user), pk=pk)
+    return _records_csv(request, kpi_code=kpi, scope=Scope.TEAM, subject=team, name=team.slug)
+
+
+@login_required
+def agent_records(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
+    """The tickets or survey responses behind an agent figure."""
+    agent = get_object_or_404(scoping.agents_visible(request.user).select_related("team"), pk=pk)
+    back = reverse("me") if agent.pk == request.user.pk else reverse("agent_scorecard", args=[agent.pk])
+    csv_url = reverse("agent_records_csv", args=[agent.pk, kpi])
+    return _records_page(request, kpi_code=kpi, scope=Scope.AGENT, subject=agent, back_url=back, csv_url=csv_url)
+
+
+@login_required
+def agent_records_csv(request: HttpRequest, pk: int, kpi: str) -> StreamingHttpResponse:
+    """The per-record CSV of an agent figure's drill-down list."""
+    agent = get_object_or_404(scoping.agents_visible(request.user), pk=pk)
+    return _records_csv(request, kpi_code=kpi, scope=Scope.AGENT, subject=agent, name=agent.username)
+
+
+# ---- targets -----------------------------------------------------------------------------
+
+
+@login_required
+def target_list(request: HttpRequest) -> HttpResponse:
+    """Targets the user may read; edit links on those they may write (HR reads only)."""
+    if not scoping.sees_team_pages(request.user):
+        raise Http404
+    targets = list(
+        scoping.targets_visible(request.user)
+        .select_related("team", "agent", "agent__team", "set_by")
+        .order_by("scope", "team__name", "agent__first_name", "agent__username", "kpi", "channel", "-effective_from")
+    )
+    writable = set(scoping.targets_writable(request.user).values_list("pk", flat=True))
+    today = timezone.localdate()
+    groups = []
+    for scope, label in Scope.choices:
+        rows = [
+            {
+                "target": target,
+                "kpi": KPIS[target.kpi],
+                "can_edit": target.pk in writable,
+                "in_force": target.effective_from <= today
+                and (target.effective_to is None or today <= target.effective_to),
+            }
+            for target in targets
+            if target.scope == scope
+        ]
+        if rows:
+            groups.append((label, rows))
+    context = {"groups": groups, "can_write": scoping.can_write_targets(request.user)}
+    return render(request, "kpis/target_list.html", context)
+
+
+def _target_panel(form: TargetForm) -> dict | None:
+    """Baseline, suggested next target and pitfall signals for the target as entered so far."""
+    if not hasattr(form, "cleaned_data") or not form.cleaned_data.get("kpi"):
+        return None
+    subject = form.subject()
+    if subject is None:
+        return None
+    scope, who = subject
+    kpi_code = form.cleaned_data["kpi"]
+    channel = form.cleaned_data.get("channel") or ""
+    today = timezone.localdate()
+    baseline = selectors.baselines(scope=scope, subject=who, as_of=today, channel=channel)[kpi_code]
+    suggestion = selectors.suggest_target(kpi_code=kpi_code, baseline=baseline, channel=channel)
+    draft = Target(
+        kpi=kpi_code,
+        scope=scope,
+        team=who if scope == Scope.TEAM else None,
+        agent=who if scope == Scope.AGENT else None,
+        channel=channel,
+        effective_from=form.cleaned_data.get("effective_from") or today,
+        effective_to=form.cleaned_data.get("effective_to"),
+        value=form.cleaned_data.get("value"),
+        stretch=form.cleaned_data.get("stretch"),
+        rationale=form.cleaned_data.get("rationale") or "",
+    )
+    if form.instance.pk:
+        draft.pk = form.instance.pk
+    return {
+        "kpi": KPIS[kpi_code],
+        "baseline": baseline,
+        "baseline_period": selectors.baseline_period(today),
+        "suggestion": suggestion,
+        "checks": pitfalls.target_pitfalls(target=draft, as_of=today),
+    }
+
+
+def _target_form_page(request: HttpRequest, target: Target | None) -> HttpResponse:
+    if request.method == "POST":
+        form = TargetForm(request.POST, instance=target or Target(), user=request.user)
+        if form.is_valid() and "save" in request.POST:
+            instance = form.save(commit=False)
+            if not scoping.can_write_target(request.user, instance):
+                raise Http404
+            try:
+                services.target_save(target=instance, set_by=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Target saved: {instance}.")
+                return redirect("targets")
+    elif target is not None:
+        # Editing: check the stored target at once, so its baseline and signals show before any change.
+        data = {name: getattr(target, name) for name in TargetForm.Meta.fields if name not in ("team", "agent")}
+        form = TargetForm(data | {"team": target.team_id, "agent": target.agent_id}, instance=target, user=request.user)
+        form.is_valid()
+    else:
+        initial = {key: request.GET[key] for key in ("kpi", "scope", "team", "agent", "channel") if key in request.GET}
+        initial.setdefault("effective_from", timezone.localdate().isoformat())
+        form = TargetForm(initial=initial, user=request.user)
+    context = {"form": form, "target": target, "panel": _target_panel(form) if form.is_bound else None}
+    return render(request, "kpis/target_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_new(request: HttpRequest) -> HttpResponse:
+    """Create a target: check its baseline, suggestion and pitfalls first, then save."""
+    if not scoping.can_write_targets(request.user):
+        raise Http404
+    return _target_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a target the user may write."""
+    target = get_object_or_404(scoping.targets_writable(request.user), pk=pk)
+    return _target_form_page(request, target)
+
+
+@login_required
+@require_POST
+def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a target the user may write."""
+    target = get_object_or_404(scoping.targets_writable(request.user), pk=pk)
+    label = str(target)
+    services.target_delete(target=target, actor=request.user)
+    messages.success(request, f"Target deleted: {label}.")
+    return redirect("targets")
