@@ -288,3 +288,8 @@ def targets_writable(user: User):
     return Target.objects.filter(
         Q(scope=Scope.TEAM, team_id__in=teams) | Q(scope=Scope.AGENT, agent__team_id__in=teams, agent__role=Role.AGENT)
     )
+
+
+def can_write_reviews(user: User) -> bool:
+    """May the user start coaching reviews at all (leaders and admins; which agents: `review_agents_writable`)?"""
+    return is_admin(user) or (user.is_authenticated and user.role == Role.LEADER)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from kpis.registry import KPIS, Unit
 
@@ -72,6 +73,9 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.agent} for {self.period_start:%d %b %Y} – {self.period_end:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("review_detail", kwargs={"pk": self.pk})
 
     @property
     def is_draft(self) -> bool:
@@ -183,7 +187,7 @@ class ReviewPitfall(models.Model):
     number = models.PositiveSmallIntegerField(choices=[(n, f"Pitfall {n}") for n in PITFALL_NUMBERS])
     title = models.CharField(max_length=200)
     # Frozen at share time; empty while the review is a draft (pages then show the live signal).
-    triggered = models.BooleanField(null=True)
+    triggered = models.BooleanField(null=True, blank=True)
     evidence = models.JSONField(default=list, blank=True)
     advice = models.TextField(blank=True)
     confirmed = models.BooleanField(default=False)

@@ -56,9 +56,8 @@ def _require_draft(review: Review, actor: User) -> None:
     if not scoping.can_edit_review(actor, review):
         if review.is_draft:
             raise PermissionDenied("Only the author of a draft edits it.")
-        raise ValidationError(
-            {"status": f"This review is {review.get_status_display().lower()}: it is no longer edited; add an amendment."}
-        )
+        state = review.get_status_display().lower()
+        raise ValidationError({"status": f"This review is {state}: it is no longer edited; add an amendment."})
 
 
 def _locked(review: Review) -> Review:
@@ -71,7 +70,9 @@ def review_create(*, author: User, agent: User, period_start: dt.date, period_en
     if not scoping.can_write_review_for(author, agent):
         raise PermissionDenied("You may review the agents of the teams you lead only.")
     with transaction.atomic():
-        review = Review(author=author, agent=agent, team_id=agent.team_id, period_start=period_start, period_end=period_end)
+        review = Review(
+            author=author, agent=agent, team_id=agent.team_id, period_start=period_start, period_end=period_end
+        )
         review.full_clean()
         review.save()
         ReviewPitfall.objects.bulk_create(
@@ -85,7 +86,7 @@ def review_update(*, review: Review, actor: User, **fields) -> Review:
     """Edit a draft's period, strengths, improvement areas or notes (drafts only, by their author)."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be edited." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
     with transaction.atomic():
         review = _locked(review)
         _require_draft(review, actor)
@@ -96,9 +97,7 @@ def review_update(*, review: Review, actor: User, **fields) -> Review:
         if changed:
             goals_too_early = [g for g in review.goals.all() if g.due_date <= review.period_end]
             if goals_too_early:
-                raise ValidationError(
-                    {"period_end": "Some goals are due on or before this end date; move them first."}
-                )
+                raise ValidationError({"period_end": "Some goals are due on or before this end date; move them first."})
             review.save()
             _record(
                 review=review,
@@ -136,7 +135,7 @@ def goal_update(*, goal: Goal, actor: User, **fields) -> Goal:
     """Change a goal of a draft."""
     unknown = set(fields) - set(GOAL_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be edited." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
     with transaction.atomic():
         review = _locked(goal.review)
         _require_draft(review, actor)
@@ -202,7 +201,8 @@ def _notify(*, recipient: User, review: Review, kind: str, message: str) -> Noti
 def review_share(*, review: Review, actor: User) -> Review:
     """Share a draft with the agent: freeze its KPI summary and pitfall signals, notify the agent.
 
-    Every one of the five pitfalls must be confirmed first (a `pitfalls` field error otherwise).
+    Every one of the five pitfalls must be confirmed first, and each pitfall whose automatic signal is
+    raised needs a note (a `pitfalls` field error otherwise).
     """
     with transaction.atomic():
         review = _locked(review)
@@ -215,7 +215,15 @@ def review_share(*, review: Review, actor: User) -> Review:
                 {"pitfalls": f"Confirm every item of the pitfalls checklist before sharing (still open: {listed})."}
             )
         goals = [(goal.kpi, goal.target_value) for goal in review.goals.all()]
-        checks = {check.number: check for check in review_pitfalls(agent=review.agent, period=review_period(review), goals=goals)}
+        checks = {
+            check.number: check
+            for check in review_pitfalls(agent=review.agent, period=review_period(review), goals=goals)
+        }
+        unexplained = [item.number for item in items if checks[item.number].triggered and not item.note]
+        if unexplained:
+            listed = ", ".join(str(n) for n in unexplained)
+            message = f"The automatic signal is raised for pitfall {listed}: add a note on how you addressed it."
+            raise ValidationError({"pitfalls": message})
         for item in items:
             check = checks[item.number]
             item.triggered, item.evidence, item.advice = check.triggered, list(check.evidence), check.advice
@@ -243,7 +251,8 @@ def review_acknowledge(*, review: Review, actor: User, comment: str) -> Review:
         if review.agent_id != actor.pk:
             raise PermissionDenied("Only the reviewed agent acknowledges a review.")
         if review.status != ReviewStatus.SHARED:
-            raise ValidationError({"status": f"This review is {review.get_status_display().lower()}; only a shared review is acknowledged."})
+            state = review.get_status_display().lower()
+            raise ValidationError({"status": f"This review is {state}; only a shared review is acknowledged."})
         if not comment:
             raise ValidationError({"comment": "Write a comment: what you take from this review."})
         review.status = ReviewStatus.ACKNOWLEDGED
@@ -251,7 +260,9 @@ def review_acknowledge(*, review: Review, actor: User, comment: str) -> Review:
         review.acknowledgement_comment = comment
         review.full_clean()
         review.save(update_fields=["status", "acknowledged_at", "acknowledgement_comment", "updated_at"])
-        _record(review=review, actor=actor, action=ReviewAction.ACKNOWLEDGED, from_status=ReviewStatus.SHARED, note=comment)
+        _record(
+            review=review, actor=actor, action=ReviewAction.ACKNOWLEDGED, from_status=ReviewStatus.SHARED, note=comment
+        )
         _notify(
             recipient=review.author,
             review=review,

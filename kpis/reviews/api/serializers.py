@@ -1,0 +1,146 @@
+"""Coaching reviews as the API shows and takes them."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts import scoping
+from accounts.models import User
+from kpis.api.serializers import BoundedDateField, TargetStatusField
+from kpis.reviews.export import EXPORT_FORMATS
+from kpis.reviews.models import GOAL_KPI_CHOICES, PITFALL_NUMBERS, Goal, Review, ReviewPitfall, ReviewStatus
+
+
+@extend_schema_field({"type": "string", "enum": ReviewStatus.values}, component_name="ReviewStatusEnum")
+class ReviewStatusField(serializers.ChoiceField):
+    """draft → shared → acknowledged (its own component: tickets have another `status`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ReviewStatus.choices, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": [*dict(GOAL_KPI_CHOICES), ""]}, component_name="GoalKpiEnum")
+class GoalKpiField(serializers.ChoiceField):
+    """A KPI that takes a target (volume does not), or empty for a goal without a KPI."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=GOAL_KPI_CHOICES, allow_blank=True, **kwargs)
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    kpi = GoalKpiField(required=False)
+    target_value = serializers.FloatField(required=False, allow_null=True, min_value=-1e12, max_value=1e12)
+    due_date = BoundedDateField()
+    description = serializers.CharField(max_length=10000)
+
+    class Meta:
+        model = Goal
+        fields = ["id", "kpi", "target_value", "due_date", "description", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class PitfallSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewPitfall
+        fields = ["number", "title", "confirmed", "note", "triggered", "confirmed_at"]
+        read_only_fields = fields
+
+
+class PitfallConfirmSerializer(serializers.Serializer):
+    number = serializers.ChoiceField(choices=list(PITFALL_NUMBERS))
+    confirmed = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
+
+
+class ReviewKpiSerializer(serializers.Serializer):
+    """One KPI of the review's summary: frozen when shared, live from the snapshots for a draft."""
+
+    kpi = serializers.CharField()
+    name = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    numerator = serializers.FloatField()
+    denominator = serializers.IntegerField()
+    sample_size = serializers.IntegerField()
+    low_confidence = serializers.BooleanField()
+    target_value = serializers.FloatField(allow_null=True)
+    status = TargetStatusField()
+    previous_value = serializers.FloatField(allow_null=True)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    agent = serializers.IntegerField(source="agent_id", read_only=True)
+    team = serializers.IntegerField(source="team_id", read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True)
+    status = ReviewStatusField(read_only=True)
+    goals = GoalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "agent",
+            "team",
+            "author",
+            "period_start",
+            "period_end",
+            "status",
+            "strengths",
+            "improvement_areas",
+            "notes",
+            "goals",
+            "created_at",
+            "updated_at",
+            "shared_at",
+            "acknowledged_at",
+            "acknowledgement_comment",
+        ]
+        read_only_fields = fields
+
+
+class ReviewDetailSerializer(ReviewSerializer):
+    pitfalls = PitfallSerializer(many=True, read_only=True)
+    kpi_summary = ReviewKpiSerializer(many=True, read_only=True, source="summary")
+
+    class Meta(ReviewSerializer.Meta):
+        fields = [*ReviewSerializer.Meta.fields, "pitfalls", "kpi_summary"]
+        read_only_fields = fields
+
+
+class ReviewWriteSerializer(serializers.Serializer):
+    """A draft's editable fields; `agent` only when starting one (an agent of a team the caller leads)."""
+
+    agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False)
+    period_start = BoundedDateField(required=False)
+    period_end = BoundedDateField(required=False, help_text="Inclusive.")
+    strengths = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    improvement_areas = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["agent"].queryset = scoping.review_agents_writable(request.user)
+
+
+class ReviewCreateSerializer(ReviewWriteSerializer):
+    agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.none())
+    period_start = BoundedDateField()
+    period_end = BoundedDateField(help_text="Inclusive.")
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=10000, help_text="What the agent takes from the review (required).")
+
+
+class ReviewQuerySerializer(serializers.Serializer):
+    """Filters of the review list and export: team, agent, status, and a period the review intersects."""
+
+    team = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    agent = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    status = serializers.ChoiceField(choices=ReviewStatus.choices, required=False)
+    date_from = BoundedDateField(required=False)
+    date_to = BoundedDateField(required=False)
+
+
+class ReviewExportQuerySerializer(ReviewQuerySerializer):
+    format = serializers.ChoiceField(choices=list(EXPORT_FORMATS), help_text="csv or xlsx.")

@@ -1,0 +1,163 @@
+"""The HR export of coaching reviews, as CSV and XLSX (openpyxl): one row per review with its
+dates, acknowledgement, goals and frozen KPI summary.
+
+The caller chooses the reviews (always through `accounts.scoping.reviews_visible` and checks
+`can_export_reviews`); these functions only shape them:
+
+- `reviews_export_rows(queryset)` → (header, rows): plain Python values (str, int, float,
+  `datetime.date`, None); datetimes as ISO 8601 strings in UTC with offset.
+- `reviews_export_csv(queryset)` → UTF-8 bytes (with a BOM, so spreadsheet programs read the accents).
+- `reviews_export_xlsx(queryset)` → bytes of an .xlsx workbook with one sheet, "Reviews".
+- `reviews_export_response(queryset, fmt)` → a downloadable HttpResponse for "csv" or "xlsx".
+
+Free text starting with = + - @ is prefixed with an apostrophe so that no cell runs as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from kpis.registry import KPIS
+
+from .models import Review
+from .selectors import review_for_export
+
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+REVIEW_COLUMNS = [
+    "review_id",
+    "status",
+    "team",
+    "agent",
+    "agent_email",
+    "author",
+    "period_start",
+    "period_end",
+    "created_at",
+    "shared_at",
+    "acknowledged_at",
+    "acknowledgement_comment",
+    "strengths",
+    "improvement_areas",
+    "notes",
+    "goal_count",
+    "goals",
+    "amendment_count",
+]
+KPI_COLUMN_SUFFIXES = ["value", "target", "status", "sample_size"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_header() -> list[str]:
+    """The column names, in order: review columns, then four columns per KPI of the registry."""
+    return REVIEW_COLUMNS + [f"{code}_{suffix}" for code in KPIS for suffix in KPI_COLUMN_SUFFIXES]
+
+
+def _moment(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else None
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _goal_line(number: int, goal) -> str:
+    measure = f"{KPIS[goal.kpi].name} {goal.target_label}, " if goal.is_tracked else ""
+    return f"{number}. {measure}due {goal.due_date.isoformat()}: {goal.description}"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _row(review: Review) -> list:
+    goals = list(review.goals.all())
+    summary = {row.kpi: row for row in review.kpi_summary.all()}
+    row = [
+        review.pk,
+        review.status,
+        review.team.name,
+        str(review.agent),
+        review.agent.email,
+        str(review.author),
+        review.period_start,
+        review.period_end,
+        _moment(review.created_at),
+        _moment(review.shared_at),
+        _moment(review.acknowledged_at),
+        _text(review.acknowledgement_comment),
+        _text(review.strengths),
+        _text(review.improvement_areas),
+        _text(review.notes),
+        len(goals),
+        _text("\n".join(_goal_line(n, goal) for n, goal in enumerate(goals, start=1))),
+        review.amendment_count,
+    ]
+    for code in KPIS:
+        figure = summary.get(code)
+        if figure is None:  # a draft (admins only) has no frozen summary
+            row += [None, None, None, None]
+        else:
+            row += [_round(figure.value), figure.target_value, figure.status, figure.sample_size]
+    return row
+
+
+def reviews_export_rows(queryset: QuerySet[Review]) -> tuple[list[str], list[list]]:
+    """The header and one row per review of `queryset` (ordered by team, agent, period), in 4 queries."""
+    return export_header(), [_row(review) for review in review_for_export(queryset)]
+
+
+def reviews_export_csv(queryset: QuerySet[Review]) -> bytes:
+    """The export as CSV bytes (UTF-8 with BOM); dates as YYYY-MM-DD, empty cells for no value."""
+    header, rows = reviews_export_rows(queryset)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            ["" if cell is None else cell.isoformat() if isinstance(cell, dt.date) else cell for cell in row]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def reviews_export_xlsx(queryset: QuerySet[Review]) -> bytes:
+    """The export as an .xlsx workbook: one sheet "Reviews", a bold frozen header, real date cells."""
+    header, rows = reviews_export_rows(queryset)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Reviews"
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(cell.value, str) and "\n" in cell.value:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def reviews_export_response(queryset: QuerySet[Review], fmt: str) -> HttpResponse:
+    """A download of the export in `fmt` ("csv" or "xlsx"), named reviews-YYYY-MM-DD.<fmt>."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"Unknown export format {fmt!r}; choose csv or xlsx.")
+    content = reviews_export_csv(queryset) if fmt == "csv" else reviews_export_xlsx(queryset)
+    response = HttpResponse(content, content_type=EXPORT_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="reviews-{timezone.localdate().isoformat()}.{fmt}"'
+    return response

@@ -1,0 +1,150 @@
+"""Forms of the review pages: thin, the services validate the rules; labels and help for screen readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from accounts import scoping
+from accounts.models import Team, User
+
+from .models import GOAL_KPI_CHOICES, PITFALL_NUMBERS, Goal, Review, ReviewStatus
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The previous calendar month: the usual span of a monthly coaching review."""
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+class ReviewStartForm(forms.Form):
+    agent = forms.ModelChoiceField(label="Agent", queryset=User.objects.none())
+    period_start = forms.DateField(label="Period start", widget=DATE_WIDGET)
+    period_end = forms.DateField(label="Period end", widget=DATE_WIDGET, help_text="Inclusive.")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The period ends before it starts.")
+        return cleaned
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = scoping.review_agents_writable(user).select_related("team")
+
+
+class ReviewTextForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ["period_start", "period_end", "strengths", "improvement_areas", "notes"]
+        widgets = {
+            "period_start": DATE_WIDGET,
+            "period_end": DATE_WIDGET,
+            "strengths": forms.Textarea(attrs={"rows": 4}),
+            "improvement_areas": forms.Textarea(attrs={"rows": 4}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class GoalForm(forms.ModelForm):
+    kpi = forms.ChoiceField(
+        label="KPI",
+        required=False,
+        choices=[("", "— no KPI —"), *GOAL_KPI_CHOICES],
+        help_text="A goal with a KPI and a target value is tracked automatically.",
+    )
+
+    class Meta:
+        model = Goal
+        fields = ["kpi", "target_value", "due_date", "description"]
+        widgets = {
+            "due_date": DATE_WIDGET,
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "target_value": forms.NumberInput(attrs={"step": "any"}),
+        }
+        help_texts = {
+            "target_value": "Percent for CSAT, FCR and resolution rate; seconds for AHT, FRT, resolution time."
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "goal")
+        super().__init__(*args, **kwargs)
+
+
+class PitfallsForm(forms.Form):
+    """One checkbox and one note per pitfall, named confirmed_<n> / note_<n>."""
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            n = item.number
+            self.fields[f"confirmed_{n}"] = forms.BooleanField(
+                label=f"I have checked pitfall {n}: {item.title}", required=False, initial=item.record.confirmed
+            )
+            self.fields[f"note_{n}"] = forms.CharField(
+                label=f"Note on pitfall {n}",
+                required=False,
+                initial=item.record.note,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def answers(self) -> list[tuple[int, bool, str]]:
+        return [(n, self.cleaned_data[f"confirmed_{n}"], self.cleaned_data[f"note_{n}"]) for n in PITFALL_NUMBERS]
+
+    def rows(self):
+        """(item, checkbox field, note field) for the template."""
+        return [(item, self[f"confirmed_{item.number}"], self[f"note_{item.number}"]) for item in self.items]
+
+
+class AcknowledgeForm(forms.Form):
+    comment = forms.CharField(
+        label="Your comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required: what you take from this review, or what you see differently.",
+    )
+
+
+class AmendForm(forms.Form):
+    text = forms.CharField(
+        label="Amendment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The shared review stays as it was; this correction is recorded beside it.",
+    )
+
+
+class ReviewFilterForm(forms.Form):
+    team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), required=False, empty_label="All teams")
+    agent = forms.ModelChoiceField(
+        label="Agent", queryset=User.objects.none(), required=False, empty_label="All agents"
+    )
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *ReviewStatus.choices])
+    date_from = forms.DateField(label="Period from", required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label="Period to", required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = scoping.teams_with_detail(user) if user.role != "agent" else Team.objects.none()
+        self.fields["agent"].queryset = scoping.agents_visible(user).select_related("team")
+        if not scoping.sees_everything(user) and user.role != "leader":
+            del self.fields["team"]
+            del self.fields["agent"]
+        if not (scoping.is_admin(user) or user.role == "leader"):
+            self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ReviewStatus.DRAFT]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {name: data.get(name) or None for name in ("team", "agent", "status", "date_from", "date_to")}

@@ -1,0 +1,280 @@
+"""Reads of coaching reviews shared by the pages, the API and the export: the filtered list,
+the KPI summary (live for a draft, frozen for a shared review), the pitfalls checklist, goal
+tracking against the snapshots, the review history and notifications.
+
+No KPI arithmetic here: every figure comes from `kpis.selectors.scorecard` and every verdict
+from `kpis.targets.status_against`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts import scoping
+from accounts.models import Team, User
+from kpis.days import local_date
+from kpis.models import Scope, TargetStatus
+from kpis.pitfalls import review_pitfalls
+from kpis.selectors import Period, scorecard
+from kpis.targets import TargetResolver, status_against
+
+from .models import Goal, Notification, Review, ReviewKpi, ReviewPitfall, ReviewStatus
+
+# ---- the list ------------------------------------------------------------------------------
+
+
+def review_period(review: Review) -> Period:
+    """The reviewed period as a `kpis.selectors.Period`."""
+    return Period(review.period_start, review.period_end)
+
+
+def reviews_list(
+    *,
+    user: User,
+    team: Team | int | None = None,
+    agent: User | int | None = None,
+    status: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[Review]:
+    """The reviews the user may read, filtered; a period filter keeps reviews whose period intersects it."""
+    reviews = scoping.reviews_visible(user)
+    if team:
+        reviews = reviews.filter(team=team)
+    if agent:
+        reviews = reviews.filter(agent=agent)
+    if status:
+        reviews = reviews.filter(status=status)
+    if date_from:
+        reviews = reviews.filter(period_end__gte=date_from)
+    if date_to:
+        reviews = reviews.filter(period_start__lte=date_to)
+    return (
+        reviews.select_related("agent", "team", "author")
+        .annotate(goal_count=Count("goals", distinct=True))
+        .order_by("-period_end", "-pk")
+    )
+
+
+def reviews_for_agent(*, agent: User, viewer: User) -> QuerySet[Review]:
+    """An agent's review history as the viewer may read it (the scorecard's panel), newest first."""
+    return (
+        scoping.reviews_visible(viewer)
+        .filter(agent=agent)
+        .select_related("author", "team", "agent")
+        .order_by("-period_end", "-pk")
+    )
+
+
+# ---- the KPI summary -----------------------------------------------------------------------
+
+
+def review_summary_live(review: Review) -> list[ReviewKpi]:
+    """The KPI summary computed now from the snapshots, as unsaved `ReviewKpi` rows (sharing saves them)."""
+    figures = scorecard(scope=Scope.AGENT, subject=review.agent, period=review_period(review))
+    return [
+        ReviewKpi(
+            review=review,
+            kpi=code,
+            position=position,
+            value=figure.value,
+            numerator=figure.numerator,
+            denominator=figure.denominator,
+            sample_size=figure.sample_size,
+            low_confidence=figure.low_confidence,
+            ci_low=figure.ci_low,
+            ci_high=figure.ci_high,
+            target_value=figure.target_value,
+            stretch_value=figure.stretch_value,
+            status=figure.status,
+            previous_value=figure.previous_value,
+            change=figure.change,
+            trend=figure.trend or "",
+        )
+        for position, (code, figure) in enumerate(figures.items())
+    ]
+
+
+def review_summary(review: Review) -> list[ReviewKpi]:
+    """The frozen summary of a shared review; the live one (from today's snapshots) for a draft."""
+    if review.is_draft:
+        return review_summary_live(review)
+    return list(review.kpi_summary.order_by("position"))
+
+
+# ---- the pitfalls checklist ----------------------------------------------------------------
+
+
+@dataclass
+class PitfallItem:
+    """One pitfall of a review: its signal (frozen once shared) and the author's answer."""
+
+    record: ReviewPitfall
+    triggered: bool | None
+    evidence: list[str]
+    advice: str
+    frozen: bool
+
+    @property
+    def number(self) -> int:
+        return self.record.number
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+
+def review_checklist(review: Review) -> list[PitfallItem]:
+    """The five pitfalls: live signals for a draft (from its current goals), the frozen ones once shared."""
+    records = list(review.pitfalls.select_related("confirmed_by").order_by("number"))
+    if not review.is_draft:
+        return [PitfallItem(r, r.triggered, list(r.evidence), r.advice, frozen=True) for r in records]
+    goals = [(goal.kpi, goal.target_value) for goal in review.goals.all()]
+    checks = {c.number: c for c in review_pitfalls(agent=review.agent, period=review_period(review), goals=goals)}
+    return [
+        PitfallItem(r, checks[r.number].triggered, checks[r.number].evidence, checks[r.number].advice, frozen=False)
+        for r in records
+    ]
+
+
+# ---- goal tracking -------------------------------------------------------------------------
+
+
+class GoalStatus(models.TextChoices):
+    """A goal's progress (computed, not stored); labels are what the agent and the leader read."""
+
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    ACHIEVED = "achieved", "Achieved"
+    MISSED = "missed", "Missed"
+    NO_DATA = "no_data", "No data yet"
+    NOT_TRACKED = "not_tracked", "Not tracked (no KPI)"
+
+
+@dataclass
+class GoalProgress:
+    goal: Goal
+    status: str
+    value: float | None = None
+    sample_size: int = 0
+    low_confidence: bool = False
+    window: Period | None = None
+    final: bool = False
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return GoalStatus(self.status).label
+
+    @property
+    def tracked_from(self) -> dt.date | None:
+        return goal_window_start(self.goal) if self.goal.is_tracked else None
+
+
+def goal_window_start(goal: Goal) -> dt.date:
+    """Tracking starts on the day the review was shared (in the agent's team's time zone),
+    or the day after the reviewed period for a review not shared yet."""
+    review = goal.review
+    if review.shared_at is not None:
+        return local_date(review.shared_at, review.team.zone)
+    return review.period_end + dt.timedelta(days=1)
+
+
+def _today_for(goal: Goal) -> dt.date:
+    return local_date(timezone.now(), goal.review.team.zone)
+
+
+def goal_progress(goal: Goal, today: dt.date | None = None) -> GoalProgress:
+    """Track a goal against the snapshots from the review to min(today, due date).
+
+    Before or on the due date: on track (the goal is met so far) or at risk; from the day after the
+    due date (the due day's data is complete): achieved or missed. No data yet without a value.
+    """
+    if not goal.is_tracked:
+        return GoalProgress(goal=goal, status=GoalStatus.NOT_TRACKED)
+    today = today or _today_for(goal)
+    start = goal_window_start(goal)
+    end = min(today, goal.due_date)
+    final = today > goal.due_date
+    if end < start:
+        return GoalProgress(goal=goal, status=GoalStatus.NO_DATA, final=final)
+    window = Period(start, end)
+    # The goal's own target value is the yardstick: no Target rows are needed (one query).
+    figure = scorecard(
+        scope=Scope.AGENT, subject=goal.review.agent, period=window, with_previous=False, resolver=TargetResolver([])
+    )[goal.kpi]
+    verdict = status_against(goal.kpi, figure.value, goal.target_value, None)
+    if verdict == TargetStatus.NO_DATA:
+        status = GoalStatus.NO_DATA
+    elif verdict == TargetStatus.MET:
+        status = GoalStatus.ACHIEVED if final else GoalStatus.ON_TRACK
+    else:
+        status = GoalStatus.MISSED if final else GoalStatus.AT_RISK
+    return GoalProgress(
+        goal=goal,
+        status=status,
+        value=figure.value,
+        sample_size=figure.sample_size,
+        low_confidence=figure.low_confidence,
+        window=window,
+        final=final,
+    )
+
+
+def _tracked_goals(reviews: QuerySet[Review]) -> QuerySet[Goal]:
+    return (
+        Goal.objects.filter(review__in=reviews.exclude(status=ReviewStatus.DRAFT).values("pk"))
+        .select_related("review__agent", "review__team", "review__author")
+        .order_by("due_date", "pk")
+    )
+
+
+def goals_for_agent(*, agent: User, viewer: User, today: dt.date | None = None) -> list[GoalProgress]:
+    """The goals of an agent's shared reviews the viewer may read, with their progress (scorecard panel)."""
+    goals = _tracked_goals(scoping.reviews_visible(viewer).filter(agent=agent))
+    return [goal_progress(goal, today=today) for goal in goals]
+
+
+def goals_for_team(*, team: Team, viewer: User, today: dt.date | None = None) -> list[GoalProgress]:
+    """The goals of the team's agents' shared reviews the viewer may read (team dashboard panel)."""
+    goals = _tracked_goals(scoping.reviews_visible(viewer).filter(Q(agent__team=team) | Q(team=team)))
+    return [goal_progress(goal, today=today) for goal in goals]
+
+
+# ---- detail and export helpers -------------------------------------------------------------
+
+
+def review_for_export(reviews: QuerySet[Review]) -> QuerySet[Review]:
+    """The reviews with everything an export row needs, in a fixed number of queries."""
+    return (
+        reviews.select_related("agent", "team", "author")
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.order_by("due_date", "pk")),
+            Prefetch("kpi_summary", queryset=ReviewKpi.objects.order_by("position")),
+        )
+        .annotate(amendment_count=Count("amendments", distinct=True))
+        .order_by("team__name", "agent__username", "period_start", "pk")
+    )
+
+
+def unread_notifications_count(user: User) -> int:
+    """How many in-app notifications the user has not read."""
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_for(user: User, limit: int = 50) -> list[Notification]:
+    """The user's latest notifications, unread first."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Notification.objects.filter(recipient=user)
+        .select_related("review__agent")
+        .order_by(F("read_at").desc(nulls_first=True), "-created_at", "-pk")[:limit]
+    )
