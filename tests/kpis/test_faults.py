@@ -104,6 +104,9 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
     app.conf.broker_connection_timeout = 1
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.KPI_REFRESH_INTERVAL_SECONDS = 1
+    from django.core.cache import cache
+
+    cache.delete(tasks.REFRESH_SCHEDULED_KEY)  # no debounce left by an earlier test
     try:
         with celery_worker(private_redis.url) as (_, queue):
             app.conf.task_default_queue = queue
@@ -114,9 +117,7 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
                 time.sleep(0.2)
 
             private_redis.stop()
-            from django.core.cache import cache
-
-            cache.clear()  # the debounce key lives in the test cache, not in the stopped Redis
+            cache.delete(tasks.REFRESH_SCHEDULED_KEY)  # the key was set while Redis was up
             ingest("during-1", 1, 10)  # accepted although the broker is gone
             ingest("during-2", 1, 11)
             assert DirtyDay.objects.filter(team=team, date=dt.date(2026, 3, 2)).exists()
