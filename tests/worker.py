@@ -85,3 +85,26 @@ def pool_children(parent_pid: int) -> list[int]:
     """The pids of a worker's pool processes."""
     output = subprocess.run(["pgrep", "-P", str(parent_pid)], capture_output=True, text=True).stdout
     return [int(pid) for pid in output.split()]
+
+
+@contextmanager
+def broker(url: str):
+    """Point this process' Celery app at another broker, with fresh connection pools both ways."""
+    from config.celery_app import app
+
+    def reset_pools() -> None:
+        # Celery caches the broker pool, the producer pool and the result backend per app.
+        app._pool = None
+        app.amqp._producer_pool = None
+        app._backend_cache = None
+        app._local.__dict__.pop("backend", None)
+
+    previous = (app.conf.broker_url, app.conf.result_backend, app.conf.broker_connection_timeout)
+    app.conf.broker_url = app.conf.result_backend = url
+    app.conf.broker_connection_timeout = 1
+    reset_pools()
+    try:
+        yield app
+    finally:
+        app.conf.broker_url, app.conf.result_backend, app.conf.broker_connection_timeout = previous
+        reset_pools()

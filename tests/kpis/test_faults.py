@@ -14,7 +14,7 @@ from kpis import tasks
 from kpis.models import DirtyDay, Scope, Snapshot
 from surveys.services import survey_responses_upsert
 from tests.factories import AgentFactory, TeamFactory
-from tests.worker import celery_worker
+from tests.worker import broker, celery_worker
 
 UTC = dt.UTC
 pytestmark = pytest.mark.services
@@ -99,16 +99,13 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
     assert connection.vendor == "postgresql"
     team = TeamFactory(slug="fault", timezone="UTC")
     AgentFactory(team=team, email="fault@example.com")
-    previous = (app.conf.broker_url, app.conf.result_backend)
-    app.conf.broker_url = app.conf.result_backend = private_redis.url
-    app.conf.broker_connection_timeout = 1
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.KPI_REFRESH_INTERVAL_SECONDS = 1
     from django.core.cache import cache
 
     cache.delete(tasks.REFRESH_SCHEDULED_KEY)  # no debounce left by an earlier test
     try:
-        with celery_worker(private_redis.url) as (_, queue):
+        with broker(private_redis.url), celery_worker(private_redis.url) as (_, queue):
             app.conf.task_default_queue = queue
             ingest("before", 5, 9)  # Redis up: the debounced refresh reaches the worker
             deadline = time.monotonic() + 30
@@ -125,7 +122,6 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
             private_redis.start()  # Redis back: the periodic refresh (beat) catches up
             tasks.refresh_dirty_snapshots.apply_async(queue=queue).get(timeout=60)
     finally:
-        app.conf.broker_url, app.conf.result_backend = previous
         app.conf.task_default_queue = "celery"
     row = Snapshot.objects.get(scope=Scope.TEAM, team=team, kpi="csat", channel="", date=dt.date(2026, 3, 2))
     assert (row.numerator, row.denominator) == (1.0, 3)
