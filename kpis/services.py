@@ -160,3 +160,20 @@ def pitfall_confirm(*, team: Team, number: int, note: str, user) -> PitfallConfi
         confirmation.full_clean(validate_unique=False)
         confirmation.save()
     return confirmation
+
+
+def records_export_audit(*, actor, kpi_code: str, scope: str, subject, date_from: dt.date, date_to: dt.date) -> None:
+    """Record in the audit trail that `actor` exported the records behind a figure."""
+    audit_record(
+        actor=actor,
+        action="records.export.csv",
+        object_type=f"{scope}",
+        object_repr=f"{kpi_code} records of {subject or 'the organisation'}",
+        after={
+            "kpi": kpi_code,
+            "scope": scope,
+            "subject": getattr(subject, "pk", None),
+            "date_from": date_from,
+            "date_to": date_to,
+        },
+    )

@@ -351,6 +351,14 @@ def _records_csv(request: HttpRequest, *, kpi_code: str, scope: str, subject, na
             yield writer.writerow([_csv_cell(value) for value in row(record)])
 
     period = form.period
+    services.records_export_audit(
+        actor=request.user,
+        kpi_code=kpi_code,
+        scope=scope,
+        subject=subject,
+        date_from=period.date_from,
+        date_to=period.date_to,
+    )
     filename = f"{kpi_code}-{name}-{period.date_from.isoformat()}-{period.date_to.isoformat()}.csv"
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -25,6 +25,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from accounts.audit import audit_record
 from kpis.registry import KPIS
 
 from .models import Review
@@ -153,11 +154,28 @@ def reviews_export_xlsx(queryset: QuerySet[Review]) -> bytes:
     return buffer.getvalue()
 
 
-def reviews_export_response(queryset: QuerySet[Review], fmt: str) -> HttpResponse:
-    """A download of the export in `fmt` ("csv" or "xlsx"), named reviews-YYYY-MM-DD.<fmt>."""
+def reviews_export_response(
+    queryset: QuerySet[Review], fmt: str, *, actor=None, filters: dict | None = None
+) -> HttpResponse:
+    """A download of the export in `fmt` ("csv" or "xlsx"), named reviews-YYYY-MM-DD.<fmt>.
+
+    Every export is recorded in the audit trail: who, when, which filters, how many reviews.
+    """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}; choose csv or xlsx.")
     content = reviews_export_csv(queryset) if fmt == "csv" else reviews_export_xlsx(queryset)
+    count = queryset.count()
+    audit_record(
+        actor=actor,
+        action=f"reviews.export.{fmt}",
+        object_type="reviews",
+        object_repr=f"{count} review{'s' if count != 1 else ''}",
+        after={
+            "format": fmt,
+            "filters": {k: v for k, v in (filters or {}).items() if v not in (None, "")},
+            "reviews": count,
+        },
+    )
     response = HttpResponse(content, content_type=EXPORT_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="reviews-{timezone.localdate().isoformat()}.{fmt}"'
     return response

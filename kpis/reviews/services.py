@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import scoping
+from accounts.audit import audit_record
 from accounts.models import User
 from kpis.pitfalls import TITLES, review_pitfalls
 
@@ -40,7 +41,24 @@ EDITABLE_FIELDS = ("period_start", "period_end", "strengths", "improvement_areas
 GOAL_FIELDS = ("kpi", "target_value", "due_date", "description")
 
 
-def _record(*, review: Review, actor: User, action: str, from_status: str, note: str = "") -> ReviewEvent:
+def _record(
+    *,
+    review: Review,
+    actor: User,
+    action: str,
+    from_status: str,
+    note: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> ReviewEvent:
+    """Record a review event (shown on the review) and the matching audit-trail entry."""
+    audit_record(
+        actor=actor,
+        action=f"review.{action}",
+        target=review,
+        before={"status": from_status, **(before or {})},
+        after={"status": review.status, **(after or {}), **({"note": note} if note else {})},
+    )
     return ReviewEvent.objects.create(
         review=review,
         actor=actor,
@@ -91,6 +109,7 @@ def review_update(*, review: Review, actor: User, **fields) -> Review:
         review = _locked(review)
         _require_draft(review, actor)
         changed = [name for name, value in fields.items() if getattr(review, name) != value]
+        before = {name: getattr(review, name) for name in changed}
         for name in changed:
             setattr(review, name, fields[name])
         review.full_clean()
@@ -105,6 +124,8 @@ def review_update(*, review: Review, actor: User, **fields) -> Review:
                 action=ReviewAction.UPDATED,
                 from_status=review.status,
                 note=", ".join(changed),
+                before=before,
+                after={name: getattr(review, name) for name in changed},
             )
     return review
 

@@ -306,4 +306,5 @@ def reviews_export(request: HttpRequest) -> HttpResponse:
         if fmt not in EXPORT_FORMATS:
             errors["format"] = ["Choose csv or xlsx."]
         return render(request, "reviews/export_error.html", {"errors": errors}, status=400)
-    return reviews_export_response(reviews_list(user=request.user, **form.filters()), fmt)
+    filters = form.filters()
+    return reviews_export_response(reviews_list(user=request.user, **filters), fmt, actor=request.user, filters=filters)

@@ -49,3 +49,30 @@ def test_database_refuses_updates_of_the_audit_trail(postgres, team, leader):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.update(action="tampered")
     assert AuditEvent.objects.get().action == "target.created"
+
+
+def test_review_changes_exports_and_imports_are_audited(client, team, agent, leader, hr, tmp_path):
+    from kpis.reviews.services import review_create, review_update
+    from tickets.importing.profiles import profile_load
+    from tickets.importing.service import rows_import
+
+    review = review_create(
+        author=leader, agent=agent, period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 3, 31)
+    )
+    review_update(review=review, actor=leader, strengths="Calm on the phone")
+    created, updated = AuditEvent.objects.filter(object_type="reviews.review").order_by("pk")
+    assert (created.action, updated.action) == ("review.created", "review.updated")
+    assert (updated.before["strengths"], updated.after["strengths"]) == ("", "Calm on the phone")
+
+    client.force_login(hr)
+    assert client.get("/reviews/export/?format=csv").status_code == 200
+    export = AuditEvent.objects.get(action="reviews.export.csv")
+    assert (export.actor, export.after["reviews"]) == (hr, 0)
+
+    csv_file = tmp_path / "surveys.csv"
+    csv_file.write_text(
+        "external_id,agent_email,kind,score,responded_at\nS-1,alice@example.com,csat,5,2026-03-02T10:00:00+00:00\n"
+    )
+    rows_import(path=csv_file, profile=profile_load(name_or_path="pulse", kind="surveys"), actor=leader)
+    imported = AuditEvent.objects.get(action="import.surveys")
+    assert (imported.actor, imported.after["created"], imported.after["failed"]) == (leader, 1, 0)

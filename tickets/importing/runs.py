@@ -104,6 +104,7 @@ def import_run_execute(*, import_run_id: int) -> ImportRun:
             allowed_team_ids=allowed,
             errors_csv=errors_path,
             progress=progress,
+            actor=user,
         )
     except ApplicationError as error:
         details = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in error.errors.items())

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.audit import audit_record
 from config.errors import BatchValidationError
 from kpis.services import snapshots_refresh_dirty
 from surveys.models import Kind, SurveyResponse
@@ -89,13 +90,15 @@ def rows_import(
     allowed_team_ids: list[int] | None = None,
     errors_csv: Path | str | None = None,
     progress: Callable[[ImportReport], None] | None = None,
+    actor=None,
 ) -> ImportReport:
     """Import a ticket or survey CSV with `profile`; returns counts and the bad rows.
 
     Good rows are written chunk by chunk (each chunk atomic); `strict` rolls the whole file
     back at the first bad row; `dry_run` validates everything and writes nothing.
     `allowed_team_ids` (a leader's teams) turns rows of any other team into row errors.
-    Affected (team, day) snapshots are recomputed at the end.
+    Affected (team, day) snapshots are recomputed at the end, and the import is recorded in the
+    audit trail in the name of `actor` (None: the shell).
     """
     started = time.monotonic()
     report = ImportReport(dry_run=dry_run, strict=strict)
@@ -140,6 +143,24 @@ def rows_import(
     if not dry_run and not report.aborted and report.created + report.updated:
         report.snapshots_refreshed = snapshots_refresh_dirty()
     report.seconds = time.monotonic() - started
+    audit_record(
+        actor=actor,
+        action=f"import.{profile.kind}",
+        object_type="import",
+        object_repr=f"{Path(path).name} ({profile.name})",
+        after={
+            "dry_run": dry_run,
+            "strict": strict,
+            "aborted": report.aborted,
+            "rows_read": report.rows_read,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "failed": report.failed,
+            "teams_created": report.teams_created,
+            "agents_created": report.agents_created,
+        },
+    )
     return report
 
 
