@@ -93,7 +93,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=60)
     args = parser.parse_args()
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
-    django_on_database("pulse_bench_load")
+    # The server's own settings, so that passwords are hashed with the hasher it checks them with.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    django_on_database("pulse_bench_load", fresh=True)
     setup = prepare(args.days)
 
     env = {
@@ -194,6 +196,16 @@ def main() -> None:
                 total = figures
             else:
                 endpoints[f"{row['Type']} {row['Name']}"] = figures
+    failures = []
+    with open(f"{out}/load_failures.csv") as handle:
+        for row in csv.DictReader(handle):
+            failures.append(
+                {
+                    "request": f"{row['Method']} {row['Name']}",
+                    "error": row["Error"][:200],
+                    "count": int(row["Occurrences"]),
+                }
+            )
     print(
         json.dumps(
             {
@@ -208,6 +220,7 @@ def main() -> None:
                 "p95_ms": total["p95_ms"],
                 "p99_ms": total["p99_ms"],
                 "endpoints": endpoints,
+                "failures": failures,
             }
         )
     )
