@@ -1,8 +1,35 @@
-"""The one DRF router under /api/v1/."""
+"""The one DRF router under /api/v1/, and the token endpoint."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from accounts.api.views import TeamViewSet, TokenView, UserViewSet
+from kpis.api.views import (
+    AgentScorecardViewSet,
+    KpiViewSet,
+    SnapshotViewSet,
+    TargetViewSet,
+    TeamScorecardViewSet,
+)
+from kpis.reviews.api.views import ReviewViewSet
+from surveys.api.views import SurveyResponseViewSet
+from tickets.api.views import TicketViewSet
+
 router = DefaultRouter()
+router.include_root_view = False
+router.register("teams", TeamViewSet, basename="team")
+router.register("users", UserViewSet, basename="user")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("survey-responses", SurveyResponseViewSet, basename="survey-response")
+router.register("kpis", KpiViewSet, basename="kpi")
+router.register("targets", TargetViewSet, basename="target")
+router.register("snapshots", SnapshotViewSet, basename="snapshot")
+router.register("scorecards/agent", AgentScorecardViewSet, basename="scorecard-agent")
+router.register("scorecards/team", TeamScorecardViewSet, basename="scorecard-team")
+router.register("reviews", ReviewViewSet, basename="review")
 
 app_name = "api"
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    *router.urls,
+]

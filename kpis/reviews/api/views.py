@@ -56,6 +56,9 @@ class FileRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, bytes):
             return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # an error: say it is JSON, whatever format was asked for
+            response["Content-Type"] = "application/json"
         return json.dumps(data).encode()
 
 
