@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-local
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install migrate seed serve worker beat lint format bench bench-ingest bench-import check clean
+.PHONY: run test install migrate seed serve worker beat lint format bench bench-ingest bench-import bench-load check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,14 @@ check: install
 # Benchmarks run on PostgreSQL (DATABASE_URL, default: a local database of their own) and print JSON.
 bench: install
 	cd bench && DJANGO_SETTINGS_MODULE=config.settings.test ../$(PY) recompute.py
+
+bench-ingest: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_ingest} \
+	  DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/ingest_api.py
+
+bench-load: install
+	cd bench && DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_load} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/6} ../$(PY) load.py
 
 bench-import: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_import_bench} \

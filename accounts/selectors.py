@@ -14,13 +14,17 @@ def agents_by_email(emails: Iterable[str]) -> dict[str, User]:
     wanted = {email.strip().lower() for email in emails if email}
     if not wanted:
         return {}
-    qs = User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=wanted, role=Role.AGENT)
+    qs = (
+        User.objects.select_related("team")
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=wanted, role=Role.AGENT)
+    )
     return {user.email_lower: user for user in qs}
 
 
 def users_by_id(ids: Iterable[int]) -> dict[int, User]:
     wanted = {int(i) for i in ids if i is not None}
-    return {user.pk: user for user in User.objects.filter(pk__in=wanted)} if wanted else {}
+    return {user.pk: user for user in User.objects.select_related("team").filter(pk__in=wanted)} if wanted else {}
 
 
 def teams_by_slug(slugs: Iterable[str]) -> dict[str, Team]:

@@ -243,6 +243,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="5000/minute"),
+        "token": env("API_THROTTLE_TOKEN", default="10/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -14,7 +14,7 @@ AXES_ENABLED = False
 CELERY_TASK_ALWAYS_EAGER = True
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = "pulse-test"
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "100000/minute"}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "100000/minute", "token": "10000/minute"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

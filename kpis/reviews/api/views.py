@@ -239,4 +239,6 @@ class ReviewViewSet(
         query.is_valid(raise_exception=True)
         filters = dict(query.validated_data)
         fmt = filters.pop("format")
-        return reviews_export_response(reviews_list(user=request.user, **filters), fmt)
+        return reviews_export_response(
+            reviews_list(user=request.user, **filters), fmt, actor=request.user, filters=filters
+        )

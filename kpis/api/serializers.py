@@ -1,0 +1,195 @@
+"""KPI definitions, targets, snapshots, scorecards and the recompute request, as the API shows them."""
+
+import datetime as dt
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts import scoping
+from accounts.models import Team, User
+from kpis.models import Snapshot, Target, TargetStatus
+from kpis.selectors import PERIOD_PRESETS
+from tickets.api.records import id_field
+from tickets.models import Channel
+
+# A recompute spans at most this many days (a backfill of more runs in several requests).
+MAX_RECOMPUTE_DAYS = 400
+EARLIEST_DATE, LATEST_DATE = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
+
+
+class BoundedDateField(serializers.DateField):
+    """A calendar date within the years the application works with."""
+
+    default_error_messages = {"range": f"Give a date between {EARLIEST_DATE} and {LATEST_DATE}."}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+            self.fail("range")
+        return parsed
+
+
+@extend_schema_field({"type": "string", "enum": TargetStatus.values}, component_name="TargetStatusEnum")
+class TargetStatusField(serializers.ChoiceField):
+    """A figure's status against its target (an inline enum: ticket statuses are another `status`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=TargetStatus.choices, **kwargs)
+
+
+class KpiSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.ChoiceField(choices=["percent", "score", "seconds", "count"])
+    direction = serializers.ChoiceField(choices=["higher", "lower", "none"], help_text="Which way is better.")
+    formula = serializers.CharField()
+    numerator_text = serializers.CharField(help_text="What the numerator counts or sums.")
+    denominator_text = serializers.CharField(help_text="What the denominator counts.")
+    day_field = serializers.CharField(help_text="The timestamp whose local day a record counts on.")
+    is_rate = serializers.BooleanField(help_text="Rates carry a 95 % Wilson interval.")
+    has_target = serializers.BooleanField()
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    """A target; a leader names only the teams they lead and those teams' agents."""
+
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none(), required=False, allow_null=True)
+    agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False, allow_null=True)
+    value = serializers.FloatField(min_value=-1e12, max_value=1e12)
+    stretch = serializers.FloatField(min_value=-1e12, max_value=1e12, required=False, allow_null=True)
+    effective_from = BoundedDateField()
+    effective_to = BoundedDateField(required=False, allow_null=True, help_text="Inclusive; null means open-ended.")
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "kpi",
+            "scope",
+            "team",
+            "agent",
+            "channel",
+            "effective_from",
+            "effective_to",
+            "value",
+            "stretch",
+            "rationale",
+            "set_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "set_by", "created_at", "updated_at"]
+        extra_kwargs = {"rationale": {"max_length": 10000}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None:
+            # Only teams and agents the caller manages can be named: others are "does not exist".
+            self.fields["team"].queryset = scoping.teams_managed(user)
+            self.fields["agent"].queryset = scoping.agents_managed(user)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    agent = serializers.IntegerField(source="agent_id", allow_null=True, read_only=True)
+    team = serializers.IntegerField(source="team_id", allow_null=True, read_only=True)
+    target = serializers.IntegerField(source="target_id", allow_null=True, read_only=True)
+    status = TargetStatusField(read_only=True, help_text="Against the target in force that day.")
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id",
+            "date",
+            "kpi",
+            "scope",
+            "agent",
+            "team",
+            "channel",
+            "value",
+            "numerator",
+            "denominator",
+            "ci_low",
+            "ci_high",
+            "low_confidence",
+            "target",
+            "target_value",
+            "stretch_value",
+            "status",
+            "definitions_version",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+
+class KpiFigureSerializer(serializers.Serializer):
+    """One KPI over the period: value (percentages 0–100, durations in seconds) and its context."""
+
+    code = serializers.CharField()
+    name = serializers.CharField(source="kpi.name")
+    unit = serializers.CharField(source="kpi.unit")
+    direction = serializers.CharField(source="kpi.direction")
+    value = serializers.FloatField(allow_null=True, help_text="null: no data.")
+    numerator = serializers.FloatField()
+    denominator = serializers.IntegerField()
+    sample_size = serializers.IntegerField()
+    low_confidence = serializers.BooleanField(help_text="From fewer than KPI_MIN_SAMPLE records.")
+    ci_low = serializers.FloatField(allow_null=True, help_text="95 % Wilson interval (rates only), 0–100.")
+    ci_high = serializers.FloatField(allow_null=True)
+    target = serializers.IntegerField(source="target.pk", allow_null=True, default=None, help_text="Target id.")
+    target_value = serializers.FloatField(allow_null=True)
+    stretch_value = serializers.FloatField(allow_null=True)
+    status = TargetStatusField(help_text="Against the target in force on the period's last day.")
+    previous_value = serializers.FloatField(allow_null=True, help_text="The previous period of equal length.")
+    change = serializers.FloatField(allow_null=True)
+    trend = serializers.ChoiceField(choices=["better", "worse", "flat", "up", "down"], allow_null=True)
+
+
+class ScorecardSerializer(serializers.Serializer):
+    scope = serializers.CharField(help_text="agent or team")
+    subject = serializers.IntegerField(help_text="The agent's or the team's id.")
+    subject_name = serializers.CharField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    channel = serializers.CharField(help_text="Empty: all channels.")
+    kpis = KpiFigureSerializer(many=True)
+
+
+class ScorecardQuerySerializer(serializers.Serializer):
+    """The period and channel of a scorecard (a custom range wins over a preset)."""
+
+    period = serializers.ChoiceField(choices=list(PERIOD_PRESETS), required=False, help_text="Default: 30d.")
+    date_from = BoundedDateField(required=False)
+    date_to = BoundedDateField(required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, help_text="Default: all channels.")
+
+
+class RecomputeSerializer(serializers.Serializer):
+    date_from = BoundedDateField()
+    date_to = BoundedDateField()
+    team_ids = serializers.ListField(
+        child=id_field(), required=False, allow_null=True, max_length=1000, help_text="Default: every team."
+    )
+
+    def validate(self, attrs):
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": ["The end date is before the start date."]})
+        if (attrs["date_to"] - attrs["date_from"]).days + 1 > MAX_RECOMPUTE_DAYS:
+            raise serializers.ValidationError(
+                {"date_to": [f"Recompute at most {MAX_RECOMPUTE_DAYS} days per request."]}
+            )
+        team_ids = attrs.get("team_ids")
+        if team_ids:
+            known = set(Team.objects.filter(pk__in=team_ids).values_list("pk", flat=True))
+            missing = [team_id for team_id in team_ids if team_id not in known]
+            if missing:
+                raise serializers.ValidationError({"team_ids": [f"No team with id {missing[0]}."]})
+        return attrs
+
+
+class RecomputeAcceptedSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    team_ids = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
