@@ -8,14 +8,21 @@ Django ValidationError and config.errors.ApplicationError become such 400s.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from drf_spectacular.openapi import AutoSchema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from config.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 INVALID_INPUT = "Invalid input; nothing was written."
 
@@ -40,7 +47,16 @@ def _django_errors(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, with every 400 shaped as {"detail", "errors"} and other errors as {"detail"}."""
+    """DRF's handler, with every 400 shaped as {"detail", "errors"} and other errors as {"detail"}.
+
+    A database failure (connection lost, a constraint or trigger refusing a write) is answered with
+    a clean 503 and the request's transaction is rolled back, so nothing is half written.
+    """
+    if isinstance(exc, DatabaseError):
+        logger.exception("database error during %s", context.get("request").path if context.get("request") else "?")
+        set_rollback()
+        body = {"detail": "The database could not complete this request; nothing was written. Retry shortly."}
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
     if isinstance(exc, ApplicationError):
         body = {"detail": exc.message, "errors": _plain(exc.errors)}
         exc = exceptions.ValidationError(body)
@@ -78,6 +94,7 @@ ERROR_RESPONSES = {
     "403": "Signed in, but this role may not do this.",
     "404": "Not found, or outside what the caller may see.",
     "429": "Too many requests; retry after the time in the Retry-After header.",
+    "503": "The database could not complete the request; nothing was written. Retry after Retry-After.",
 }
 
 
