@@ -293,3 +293,11 @@ def targets_writable(user: User):
 def can_write_reviews(user: User) -> bool:
     """May the user start coaching reviews at all (leaders and admins; which agents: `review_agents_writable`)?"""
     return is_admin(user) or (user.is_authenticated and user.role == Role.LEADER)
+
+
+# ---- audit trail -------------------------------------------------------------------------
+
+
+def can_read_review_audit(user: User) -> bool:
+    """HR and admins read the audit trail of the reviews they can see."""
+    return can_export_reviews(user)

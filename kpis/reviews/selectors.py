@@ -16,7 +16,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts import scoping
-from accounts.models import Team, User
+from accounts.models import AuditEvent, Team, User
 from kpis.days import local_date
 from kpis.models import Scope, TargetStatus
 from kpis.pitfalls import review_pitfalls
@@ -277,4 +277,11 @@ def notifications_for(user: User, limit: int = 50) -> list[Notification]:
         Notification.objects.filter(recipient=user)
         .select_related("review__agent")
         .order_by(F("read_at").desc(nulls_first=True), "-created_at", "-pk")[:limit]
+    )
+
+
+def review_audit_events(review: Review) -> QuerySet[AuditEvent]:
+    """The audit-trail entries of one review (who changed what, with before/after), newest first."""
+    return AuditEvent.objects.filter(object_type=Review._meta.label_lower, object_id=str(review.pk)).select_related(
+        "actor"
     )

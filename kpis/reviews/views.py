@@ -34,6 +34,7 @@ from .models import Goal, Review
 from .selectors import (
     goal_progress,
     notifications_for,
+    review_audit_events,
     review_checklist,
     review_summary,
     reviews_list,
@@ -128,6 +129,7 @@ def _detail(request: HttpRequest, review: Review, *, status: int = 200, **forms)
         "can_acknowledge": scoping.can_acknowledge_review(user, review),
         "can_amend": scoping.can_amend_review(user, review),
         "share_errors": forms.pop("share_errors", []),
+        "audit_events": review_audit_events(review) if scoping.can_read_review_audit(user) else None,
     }
     if context["can_edit"]:
         context["text_form"] = forms.get("text_form") or ReviewTextForm(instance=review, prefix="review")
