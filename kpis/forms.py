@@ -94,18 +94,7 @@ class TargetForm(forms.ModelForm):
 
     class Meta:
         model = Target
-        fields = [
-            "kpi",
-            "scope",
-            "team",
-            "agent",
-            "channel",
-            "effective_from",
-            "effective_to",
-            "value",
-            "stretch",
-            "rationale",
-        ]
+        fields = list(Target.EDITABLE_FIELDS)
         widgets = {
             "effective_from": DateInput,
             "effective_to": DateInput,

@@ -39,6 +39,20 @@ def _scope_subject_condition() -> Q:
 class Target(models.Model):
     """The goal for one KPI: org-wide, for a team or for one agent, optionally per channel."""
 
+    # What a leader sets (forms, API and the audit trail share this list).
+    EDITABLE_FIELDS = (
+        "kpi",
+        "scope",
+        "team",
+        "agent",
+        "channel",
+        "effective_from",
+        "effective_to",
+        "value",
+        "stretch",
+        "rationale",
+    )
+
     kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
     scope = models.CharField(max_length=8, choices=Scope.choices)
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="targets")

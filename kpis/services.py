@@ -102,18 +102,7 @@ def snapshots_compute_trailing(*, days: int, today: dt.date | None = None) -> Co
     return snapshots_compute(date_from=today - dt.timedelta(days=days - 1), date_to=today + dt.timedelta(days=1))
 
 
-TARGET_AUDIT_FIELDS = [
-    "kpi",
-    "scope",
-    "team",
-    "agent",
-    "channel",
-    "effective_from",
-    "effective_to",
-    "value",
-    "stretch",
-    "rationale",
-]
+TARGET_AUDIT_FIELDS = list(Target.EDITABLE_FIELDS)
 
 
 def target_save(*, target: Target, set_by) -> Target:

@@ -62,22 +62,7 @@ class TargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Target
-        fields = [
-            "id",
-            "kpi",
-            "scope",
-            "team",
-            "agent",
-            "channel",
-            "effective_from",
-            "effective_to",
-            "value",
-            "stretch",
-            "rationale",
-            "set_by",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *Target.EDITABLE_FIELDS, "set_by", "created_at", "updated_at"]
         read_only_fields = ["id", "set_by", "created_at", "updated_at"]
         extra_kwargs = {"rationale": {"max_length": 10000}}
 

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from tickets.models import Channel, Priority, Status, Ticket
+from tickets.services import TICKET_WRITE_FIELDS
 
 from .records import AwareDateTimeField, FastRecordSerializer, count_field, id_field
 
@@ -45,23 +46,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ticket
-        fields = [
-            "id",
-            "external_id",
-            "channel",
-            "category",
-            "priority",
-            "status",
-            "agent",
-            "team",
-            "created_at",
-            "first_response_at",
-            "solved_at",
-            "handle_time_seconds",
-            "agent_replies",
-            "reopened_count",
-            "updated_at",
-        ]
+        fields = ["id", "external_id", *TICKET_WRITE_FIELDS, "updated_at"]
         read_only_fields = fields
 
 
