@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import Role
 from tickets.models import Channel
 
 from .registry import KPI_CHOICES, KPIS
@@ -124,7 +125,7 @@ class Target(models.Model):
         if self.scope == Scope.AGENT:
             if not self.agent_id:
                 errors["agent"] = "Choose the agent this target is for."
-            elif self.agent.role != "agent":
+            elif self.agent.role != Role.AGENT:
                 errors["agent"] = "Targets are set for agents only."
         if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
             errors["effective_to"] = "The end date cannot be before the start date."

@@ -192,6 +192,13 @@ def _subject_filter(scope: str, subject) -> Q:
     return Q(scope=Scope.ORG)
 
 
+def _target_subject(scope: str, subject) -> tuple[int | None, int | None]:
+    """(agent id, team id) for target resolution: an agent's targets fall back to their current team."""
+    if scope == Scope.AGENT:
+        return subject.pk, subject.team_id
+    return None, (subject.pk if scope == Scope.TEAM else None)
+
+
 def _period_sums(base: QuerySet, period: Period, group_by: tuple[str, ...], with_previous: bool = True) -> list[dict]:
     """Sum numerators and denominators per group, for the period and (optionally) the one before."""
     current = Q(date__gte=period.date_from, date__lte=period.date_to)
@@ -244,8 +251,7 @@ def scorecard(
     rows = _period_sums(
         Snapshot.objects.filter(_subject_filter(scope, subject), channel=channel), period, (), with_previous
     )
-    agent_id = subject.pk if scope == Scope.AGENT else None
-    team_id = subject.team_id if scope == Scope.AGENT else (subject.pk if scope == Scope.TEAM else None)
+    agent_id, team_id = _target_subject(scope, subject)
 
     def target_for(code: str) -> Target | None:
         return resolver.resolve(kpi=code, day=period.date_to, channel=channel, agent_id=agent_id, team_id=team_id)
@@ -306,8 +312,7 @@ def channel_breakdown(*, scope: str, subject, period: Period) -> dict[str, dict[
     by_channel: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_channel[row["channel"]].append(row)
-    agent_id = subject.pk if scope == Scope.AGENT else None
-    team_id = subject.team_id if scope == Scope.AGENT else (subject.pk if scope == Scope.TEAM else None)
+    agent_id, team_id = _target_subject(scope, subject)
     breakdown = {}
     for channel in Channel.values:
         if channel not in by_channel:

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import Role
+
 
 class Kind(models.TextChoices):
     CSAT = "csat", "CSAT (1–5)"
@@ -63,7 +65,7 @@ class SurveyResponse(models.Model):
             low, high = score_range
             if not low <= self.score <= high:
                 errors["score"] = f"A {self.kind.upper()} score must be between {low} and {high}."
-        if self.agent_id is not None and self.agent is not None and self.agent.role != "agent":
+        if self.agent_id is not None and self.agent is not None and self.agent.role != Role.AGENT:
             errors["agent"] = "A survey response's agent must be an agent."
         if errors:
             raise ValidationError(errors)

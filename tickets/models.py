@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import Role
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
@@ -111,7 +113,7 @@ class Ticket(models.Model):
             errors["agent_replies"] = "Agent replies cannot be negative."
         if isinstance(self.reopened_count, int) and self.reopened_count < 0:
             errors["reopened_count"] = "Reopened count cannot be negative."
-        if self.agent_id is not None and self.agent is not None and self.agent.role != "agent":
+        if self.agent_id is not None and self.agent is not None and self.agent.role != Role.AGENT:
             errors["agent"] = "A ticket's assignee must be an agent."
         if errors:
             raise ValidationError(errors)
