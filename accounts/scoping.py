@@ -6,6 +6,8 @@ through the same querysets, so it is simply not found (404) and ids do not leak.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from surveys.models import SurveyResponse
@@ -198,11 +200,52 @@ def can_amend_review(user: User, review) -> bool:
     return not review.is_draft and user.is_authenticated and can_write_review_for(user, review.agent)
 
 
+def can_read_review_draft_history(user: User, review) -> bool:
+    """The draft stage of a review's history (edits, goals, answers before sharing) is read by its author
+    and admins only, as the draft itself was; everyone else reads it from the share on."""
+    return is_admin(user) or (user.is_authenticated and review.author_id == user.pk)
+
+
 # ---- API: records, targets, snapshots ------------------------------------------------------
-# A leader writes tickets and survey responses for the teams they lead only (a record whose
-# resolved team is another team is refused with a field error on `team`). Targets are read by
+# A leader writes tickets and survey responses for the teams they lead only (RecordWriteScope,
+# applied inside the upsert services). Targets are read by
 # everyone they apply to and written by the leaders of their team (admins: org-wide too).
 # Org snapshot rows are an aggregate of the whole organisation, readable by every signed-in user.
+
+
+@dataclass(frozen=True)
+class RecordWriteScope:
+    """Which tickets and survey responses a writer may create or change (`team_ids` None: every team).
+
+    A leader writes a record only when its team before and after the write is a team they lead, its
+    agent (if any) is in such a team, and a response's ticket is of such a team. Every entry point
+    (API, import page and command, admin, connectors) writes through the upsert services, which
+    apply this scope; a record, agent, team or ticket outside it is treated as not existing.
+    """
+
+    team_ids: frozenset[int] | None
+    may_write: bool = True
+
+    def allows_team(self, team_id: int | None) -> bool:
+        return self.may_write and (self.team_ids is None or team_id in self.team_ids)
+
+    def allows_agent(self, agent: User | None) -> bool:
+        return agent is None or self.allows_team(agent.team_id)
+
+    def allows_ticket(self, ticket: Ticket | None) -> bool:
+        return ticket is None or self.allows_team(ticket.team_id)
+
+
+SYSTEM_WRITE_SCOPE = RecordWriteScope(team_ids=None)
+
+
+def record_write_scope(user: User | None) -> RecordWriteScope:
+    """The write scope of `user`; None is the system itself (demo seed, operator's shell commands)."""
+    if user is None or is_admin(user):
+        return SYSTEM_WRITE_SCOPE
+    if not can_write_records(user):
+        return RecordWriteScope(team_ids=frozenset(), may_write=False)
+    return RecordWriteScope(team_ids=frozenset(led_team_ids(user)))
 
 
 def record_teams_writable(user: User) -> QuerySet[Team]:

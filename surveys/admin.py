@@ -1,9 +1,7 @@
 from django.contrib import admin
 
-from kpis.days import local_date
-from kpis.services import snapshot_days_mark_dirty
-
 from .models import SurveyResponse
+from .services import survey_response_to_record, survey_responses_delete, survey_responses_upsert
 
 
 @admin.register(SurveyResponse)
@@ -15,11 +13,17 @@ class SurveyResponseAdmin(admin.ModelAdmin):
     raw_id_fields = ("ticket", "agent")
     list_select_related = ("agent", "team")
 
+    def get_readonly_fields(self, request, obj=None):
+        # The upsert keys a response by external_id: changing it would create another response.
+        return ("external_id",) if obj is not None else ()
+
     def save_model(self, request, obj, form, change):
-        days = set()
-        if change:
-            before = SurveyResponse.objects.select_related("team").get(pk=obj.pk)
-            days.add((before.team_id, local_date(before.responded_at, before.team.zone)))
-        super().save_model(request, obj, form, change)
-        days.add((obj.team_id, local_date(obj.responded_at, obj.team.zone)))
-        snapshot_days_mark_dirty(team_days=days)
+        # Through the shared upsert: the editor's scope, validation and dirty-day marks of every entry point.
+        survey_responses_upsert(records=[survey_response_to_record(obj)], actor=request.user)
+        obj.pk = SurveyResponse.objects.only("pk").get(external_id=obj.external_id).pk
+
+    def delete_model(self, request, obj):
+        survey_responses_delete(responses=[obj], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        survey_responses_delete(responses=queryset, actor=request.user)

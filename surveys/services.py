@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
 
+from accounts.audit import audit_record
+from accounts.models import Team
+from accounts.scoping import record_write_scope
 from accounts.selectors import agents_by_email, teams_by_id, teams_by_slug, users_by_id
-from config.errors import BatchValidationError
+from config.errors import ApplicationError, BatchValidationError
 from kpis.days import local_date
 from kpis.services import snapshot_days_mark_dirty
-from tickets.batch import check_batch, ids_of, resolve_reference, validate_instance
+from tickets.batch import (
+    EXTERNAL_ID_OUT_OF_SCOPE,
+    add_error,
+    check_batch,
+    ids_of,
+    refuse_non_writer,
+    resolve_reference,
+    validate_instance,
+    within_scope,
+)
 from tickets.models import Ticket
 from tickets.services import UpsertResult
 
@@ -21,25 +33,28 @@ from .models import SurveyResponse
 SURVEY_WRITE_FIELDS = ("ticket", "agent", "team", "kind", "score", "comment", "responded_at")
 
 
-def survey_responses_upsert(*, records: Sequence[dict[str, Any]]) -> UpsertResult:
-    """Create or update survey responses by `external_id`, all or nothing.
+def survey_responses_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
+    """Create or update survey responses by `external_id`, all or nothing, within `actor`'s write scope.
 
     The ticket is named by `ticket` (id) or `ticket_external_id`; agent and team, when left
-    empty, are taken from the ticket (then from the agent's current team).
+    empty, are taken from the ticket (then from the agent's current team). `actor` is the user
+    writing (None: the system); a ticket, agent or team outside their scope is not found.
     """
+    scope = record_write_scope(actor)
+    refuse_non_writer(scope)
     errors: dict[int, dict[str, list[str]]] = {}
     check_batch(records, errors)
-    tickets_id = {
-        t.pk: t for t in Ticket.objects.filter(pk__in=ids_of(records, "ticket")).select_related("agent", "team")
-    }
+    tickets = Ticket.objects.select_related("agent", "team")
+    tickets_id = within_scope({t.pk: t for t in tickets.filter(pk__in=ids_of(records, "ticket"))}, scope.allows_ticket)
     ticket_keys = {str(r.get("ticket_external_id") or "").strip() for r in records} - {""}
-    tickets_key = {
-        t.external_id: t for t in Ticket.objects.filter(external_id__in=ticket_keys).select_related("agent", "team")
-    }
-    agents_id = users_by_id(ids_of(records, "agent"))
-    agents_email = agents_by_email(r.get("agent_email") or "" for r in records)
-    teams_id = teams_by_id(ids_of(records, "team"))
-    teams_slug = teams_by_slug(r.get("team_slug") or "" for r in records)
+    tickets_key = within_scope(
+        {t.external_id: t for t in tickets.filter(external_id__in=ticket_keys)}, scope.allows_ticket
+    )
+    agents_id = within_scope(users_by_id(ids_of(records, "agent")), scope.allows_agent)
+    agents_email = within_scope(agents_by_email(r.get("agent_email") or "" for r in records), scope.allows_agent)
+    in_teams = lambda team: scope.allows_team(team.pk)  # noqa: E731
+    teams_id = within_scope(teams_by_id(ids_of(records, "team")), in_teams)
+    teams_slug = within_scope(teams_by_slug(r.get("team_slug") or "" for r in records), in_teams)
     external_ids = [str(r.get("external_id") or "").strip() for r in records]
     existing = {
         r.external_id: r for r in SurveyResponse.objects.filter(external_id__in=external_ids).select_related("team")
@@ -47,6 +62,10 @@ def survey_responses_upsert(*, records: Sequence[dict[str, Any]]) -> UpsertResul
 
     responses: list[SurveyResponse] = []
     for index, record in enumerate(records):
+        before = existing.get(external_ids[index])
+        if before is not None and not scope.allows_team(before.team_id):
+            add_error(errors, index, "external_id", EXTERNAL_ID_OUT_OF_SCOPE)
+            continue
         ref = {"index": index, "errors": errors}
         ticket = resolve_reference(
             record,
@@ -84,6 +103,8 @@ def survey_responses_upsert(*, records: Sequence[dict[str, Any]]) -> UpsertResul
             errors.setdefault(index, {})["team"] = [
                 "Give the team (team or team_slug), or a ticket or agent it can be taken from."
             ]
+        if not scope.allows_agent(agent):  # the ticket's own agent, when the record names none
+            add_error(errors, index, "agent", "This ticket's agent is not in a team you lead; name the agent.")
         response = SurveyResponse(external_id=external_ids[index], ticket=ticket, agent=agent, team=team)
         for name in ("kind", "score", "comment", "responded_at"):
             if name in record:
@@ -123,3 +144,27 @@ def survey_response_to_record(response: SurveyResponse) -> dict[str, Any]:
         "comment": response.comment,
         "responded_at": response.responded_at,
     }
+
+
+def survey_responses_delete(*, responses: Iterable[SurveyResponse], actor) -> int:
+    """Delete survey responses within `actor`'s write scope, marking the days they counted on dirty.
+
+    Raises ApplicationError and deletes nothing when any response is outside the scope.
+    """
+    scope = record_write_scope(actor)
+    responses = list(responses)
+    if not all(scope.allows_team(response.team_id) for response in responses):
+        raise ApplicationError("No such survey response.", errors={"responses": ["No such survey response."]})
+    teams = {team.pk: team for team in Team.objects.filter(pk__in={r.team_id for r in responses})}
+    dirty = {(r.team_id, local_date(r.responded_at, teams[r.team_id].zone)) for r in responses}
+    with transaction.atomic():
+        for response in responses:
+            audit_record(
+                actor=actor,
+                action="survey_response.delete",
+                target=response,
+                before=survey_response_to_record(response),
+            )
+        deleted = SurveyResponse.objects.filter(pk__in=[r.pk for r in responses]).delete()[1]
+        snapshot_days_mark_dirty(team_days=dirty)
+    return deleted.get(SurveyResponse._meta.label, 0)

@@ -1,9 +1,7 @@
 from django.contrib import admin
 
-from kpis.services import snapshot_days_mark_dirty
-
 from .models import ImportRun, Ticket
-from .services import TICKET_DATE_FIELDS, ticket_days
+from .services import ticket_to_record, tickets_delete, tickets_upsert
 
 
 @admin.register(Ticket)
@@ -15,15 +13,20 @@ class TicketAdmin(admin.ModelAdmin):
     raw_id_fields = ("agent",)
     list_select_related = ("agent", "team")
 
+    def get_readonly_fields(self, request, obj=None):
+        # The upsert keys a ticket by external_id: changing it would create another ticket.
+        return ("external_id",) if obj is not None else ()
+
     def save_model(self, request, obj, form, change):
-        # A data fix in admin refreshes the snapshots of the days it touches, before and after.
-        days = set()
-        if change:
-            before = Ticket.objects.select_related("team").get(pk=obj.pk)
-            days |= ticket_days(before.team, [getattr(before, f) for f in TICKET_DATE_FIELDS])
-        super().save_model(request, obj, form, change)
-        days |= ticket_days(obj.team, [getattr(obj, f) for f in TICKET_DATE_FIELDS])
-        snapshot_days_mark_dirty(team_days=days)
+        # Through the shared upsert: the editor's scope, validation and dirty-day marks of every entry point.
+        tickets_upsert(records=[ticket_to_record(obj)], actor=request.user)
+        obj.pk = Ticket.objects.only("pk").get(external_id=obj.external_id).pk
+
+    def delete_model(self, request, obj):
+        tickets_delete(tickets=[obj], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        tickets_delete(tickets=queryset, actor=request.user)
 
 
 @admin.register(ImportRun)
@@ -35,5 +38,5 @@ class ImportRunAdmin(admin.ModelAdmin):
     raw_id_fields = ("created_by",)
     readonly_fields = (
         "rows_total", "rows_done", "rows_created", "rows_updated", "rows_unchanged", "rows_failed",
-        "errors_file", "message", "started_at", "finished_at",
+        "errors_file", "message", "started_at", "finished_at", "stopped_at_line", "files_purged_at",
     )  # fmt: skip

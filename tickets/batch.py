@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -14,6 +14,24 @@ ErrorMap = dict[str, list[str]]
 
 # Upper bound on one batch; the API and the importer chunk larger inputs.
 MAX_BATCH_SIZE = 1000
+
+# A record's own external_id is the helpdesk's key, unique across the organisation: when it is
+# taken by a record outside the writer's scope, this is all the writer is told (not whose it is).
+EXTERNAL_ID_OUT_OF_SCOPE = "This external_id is used by a record you may not change."
+NOT_A_WRITER = "You may not write tickets or survey responses."
+
+T = TypeVar("T")
+
+
+def within_scope(found: dict[Any, T], allowed: Callable[[T], bool]) -> dict[Any, T]:
+    """Drop what the writer may not reference: outside their scope reads exactly like not existing."""
+    return {key: value for key, value in found.items() if allowed(value)}
+
+
+def refuse_non_writer(scope) -> None:
+    """A user who may write no record at all is refused for the whole batch."""
+    if not scope.may_write:
+        raise BatchValidationError({-1: {"records": [NOT_A_WRITER]}})
 
 
 def add_error(errors: dict[int, ErrorMap], index: int, field: str, message: str) -> None:
@@ -41,7 +59,28 @@ def check_batch(records: Sequence[dict[str, Any]], errors: dict[int, ErrorMap]) 
 
 
 def validate_instance(instance: models.Model, index: int, errors: dict[int, ErrorMap], exclude: Iterable[str]) -> None:
-    """Run the model's field and clean() validation (no per-row queries) and collect errors."""
+    """Run the model's field and clean() validation (no per-row queries) and collect errors.
+
+    Django's fields raise TypeError or OverflowError on some values of a wrong type (a number for
+    a time, an infinite float for a count): here those are field errors too, never a 500. An empty
+    optional value is stored as null.
+    """
+    exclude = set(exclude)
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        raw = getattr(instance, field.attname)
+        if field.null and raw in field.empty_values:
+            setattr(instance, field.attname, None)
+            continue
+        try:
+            field.to_python(raw)
+        except (TypeError, OverflowError):
+            invalid = ValidationError(field.error_messages["invalid"], params={"value": raw})
+            add_error(errors, index, field.name, invalid.messages[0])
+            exclude.add(field.name)
+        except ValidationError:
+            pass  # full_clean below reports it
     try:
         instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
     except ValidationError as error:

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
+from accounts.audit import audit_record
+from accounts.models import Team
+from accounts.scoping import record_write_scope
 from accounts.selectors import agents_by_email, teams_by_id, teams_by_slug, users_by_id
-from config.errors import BatchValidationError
+from config.errors import ApplicationError, BatchValidationError
 from kpis.days import local_date
 from kpis.services import snapshot_days_mark_dirty
 
-from .batch import check_batch, ids_of, resolve_reference, validate_instance
+from .batch import (
+    EXTERNAL_ID_OUT_OF_SCOPE,
+    add_error,
+    check_batch,
+    ids_of,
+    refuse_non_writer,
+    resolve_reference,
+    validate_instance,
+    within_scope,
+)
 from .models import Ticket
 
 # Every field an upsert writes (external_id is the key).
@@ -51,24 +63,32 @@ def ticket_days(team, moments: Sequence[dt.datetime | None]) -> set[tuple[int, d
     return {(team.pk, local_date(moment, team.zone)) for moment in moments if moment is not None}
 
 
-def tickets_upsert(*, records: Sequence[dict[str, Any]]) -> UpsertResult:
-    """Create or update tickets by `external_id`, all or nothing.
+def tickets_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
+    """Create or update tickets by `external_id`, all or nothing, within `actor`'s write scope.
 
     A record names its agent by `agent` (id) or `agent_email`, its team by `team` (id) or
-    `team_slug`; the team defaults to the agent's current team. Raises BatchValidationError
-    with per-index field errors and writes nothing when any record is invalid.
+    `team_slug`; the team defaults to the agent's current team. `actor` is the user writing
+    (None: the system). Raises BatchValidationError with per-index field errors and writes
+    nothing when any record is invalid or outside the actor's scope.
     """
+    scope = record_write_scope(actor)
+    refuse_non_writer(scope)
     errors: dict[int, dict[str, list[str]]] = {}
     check_batch(records, errors)
-    agents_id = users_by_id(ids_of(records, "agent"))
-    agents_email = agents_by_email(r.get("agent_email") or "" for r in records)
-    teams_id = teams_by_id(ids_of(records, "team"))
-    teams_slug = teams_by_slug(r.get("team_slug") or "" for r in records)
+    agents_id = within_scope(users_by_id(ids_of(records, "agent")), scope.allows_agent)
+    agents_email = within_scope(agents_by_email(r.get("agent_email") or "" for r in records), scope.allows_agent)
+    in_teams = lambda team: scope.allows_team(team.pk)  # noqa: E731
+    teams_id = within_scope(teams_by_id(ids_of(records, "team")), in_teams)
+    teams_slug = within_scope(teams_by_slug(r.get("team_slug") or "" for r in records), in_teams)
     external_ids = [str(r.get("external_id") or "").strip() for r in records]
     existing = {t.external_id: t for t in Ticket.objects.filter(external_id__in=external_ids).select_related("team")}
 
     tickets: list[Ticket] = []
     for index, record in enumerate(records):
+        before = existing.get(external_ids[index])
+        if before is not None and not scope.allows_team(before.team_id):
+            add_error(errors, index, "external_id", EXTERNAL_ID_OUT_OF_SCOPE)
+            continue
         agent = resolve_reference(
             record,
             id_field="agent",
@@ -151,3 +171,29 @@ def ticket_to_record(ticket: Ticket) -> dict[str, Any]:
     }
     record.update(external_id=ticket.external_id, agent=ticket.agent_id, team=ticket.team_id)
     return record
+
+
+def tickets_delete(*, tickets: Iterable[Ticket], actor) -> int:
+    """Delete tickets within `actor`'s write scope, marking every day they (and their surveys) counted on dirty.
+
+    Their survey responses stay (detached from the ticket) and move out of the ticket's channel.
+    Raises ApplicationError and deletes nothing when any ticket is outside the scope.
+    """
+    from surveys.models import SurveyResponse
+
+    scope = record_write_scope(actor)
+    tickets = list(tickets)
+    if not all(scope.allows_team(ticket.team_id) for ticket in tickets):
+        raise ApplicationError("No such ticket.", errors={"tickets": ["No such ticket."]})
+    teams = {team.pk: team for team in Team.objects.filter(pk__in={t.team_id for t in tickets})}
+    dirty: set[tuple[int, dt.date]] = set()
+    for ticket in tickets:
+        dirty |= ticket_days(teams[ticket.team_id], [getattr(ticket, name) for name in TICKET_DATE_FIELDS])
+    responses = SurveyResponse.objects.filter(ticket__in=[t.pk for t in tickets]).select_related("team")
+    dirty |= {(r.team_id, local_date(r.responded_at, r.team.zone)) for r in responses}
+    with transaction.atomic():
+        for ticket in tickets:
+            audit_record(actor=actor, action="ticket.delete", target=ticket, before=ticket_to_record(ticket))
+        deleted = Ticket.objects.filter(pk__in=[t.pk for t in tickets]).delete()[1].get(Ticket._meta.label, 0)
+        snapshot_days_mark_dirty(team_days=dirty)
+    return deleted

@@ -311,7 +311,7 @@ def test_a_leader_writes_only_their_teams_records(api, leader, agent, outside_ag
         format="json",
     )
     assert other.status_code == 400
-    assert list(other.json()["errors"]) == ["1"] and list(other.json()["errors"]["1"]) == ["team"]
+    assert list(other.json()["errors"]) == ["1"] and list(other.json()["errors"]["1"]) == ["agent_email"]
     assert database_state() == before
     # A ticket of another team cannot be taken over by re-sending its external_id.
     from tests.factories import TicketFactory

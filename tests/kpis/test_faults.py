@@ -91,7 +91,8 @@ def ingest(external_id: str, score: int, hour: int) -> None:
                 "agent_email": "fault@example.com",
                 "responded_at": dt.datetime(2026, 3, 2, hour, tzinfo=UTC),
             }
-        ]
+        ],
+        actor=None,
     )
 
 

@@ -29,14 +29,14 @@ def record(**overrides):
 
 def test_agent_and_team_are_taken_from_the_ticket(agent, other_team):
     ticket = TicketFactory(external_id="ZD-9", agent=agent, team=other_team)
-    survey_responses_upsert(records=[record(agent_email=None, ticket_external_id="ZD-9")])
+    survey_responses_upsert(records=[record(agent_email=None, ticket_external_id="ZD-9")], actor=None)
     response = SurveyResponse.objects.get()
     assert (response.ticket, response.agent, response.team) == (ticket, agent, other_team)
 
 
 def test_resending_updates_instead_of_duplicating(agent):
-    survey_responses_upsert(records=[record()])
-    result = survey_responses_upsert(records=[record(score=2, comment="")])
+    survey_responses_upsert(records=[record()], actor=None)
+    result = survey_responses_upsert(records=[record(score=2, comment="")], actor=None)
     assert (result.created, result.updated) == (0, 1)
     assert list(SurveyResponse.objects.values_list("score", "comment")) == [(2, "")]
 
@@ -62,13 +62,15 @@ def test_resending_updates_instead_of_duplicating(agent):
 )
 def test_bad_values_are_refused_and_nothing_written(agent, overrides, field, message):
     with pytest.raises(BatchValidationError) as raised:
-        survey_responses_upsert(records=[record(external_id="ok"), record(**overrides)])
+        survey_responses_upsert(records=[record(external_id="ok"), record(**overrides)], actor=None)
     assert raised.value.errors == {1: {field: [message]}}
     assert SurveyResponse.objects.count() == 0
 
 
 def test_nps_zero_and_ten_are_valid(agent):
-    survey_responses_upsert(records=[record(external_id="a", kind="nps", score=0), record(kind="nps", score=10)])
+    survey_responses_upsert(
+        records=[record(external_id="a", kind="nps", score=0), record(kind="nps", score=10)], actor=None
+    )
     assert SurveyResponse.objects.count() == 2
 
 

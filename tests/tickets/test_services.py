@@ -32,14 +32,14 @@ def record(**overrides):
 
 
 def test_upsert_creates_then_updates_by_external_id(agent):
-    result = tickets_upsert(records=[record()])
+    result = tickets_upsert(records=[record()], actor=None)
     assert (result.created, result.updated) == (1, 0)
     ticket = Ticket.objects.get(external_id="ZD-1")
     assert ticket.agent == agent
     assert ticket.team == agent.team  # taken from the agent
     assert ticket.handle_time_seconds == 420
 
-    result = tickets_upsert(records=[record(handle_time_seconds=600, status="closed")])
+    result = tickets_upsert(records=[record(handle_time_seconds=600, status="closed")], actor=None)
     assert (result.created, result.updated) == (0, 1)
     assert Ticket.objects.count() == 1
     ticket.refresh_from_db()
@@ -56,7 +56,8 @@ def test_team_slug_and_iso_strings_are_accepted(agent, other_team):
                 solved_at=None,
                 status="open",
             )
-        ]
+        ],
+        actor=None,
     )
     ticket = Ticket.objects.get()
     assert ticket.team == other_team
@@ -67,7 +68,9 @@ def test_team_slug_and_iso_strings_are_accepted(agent, other_team):
 def test_ingestion_marks_each_local_day_dirty(agent):
     # 23:30 UTC on 2 March is 00:30 on 3 March in Paris, the team's time zone.
     late = dt.datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
-    tickets_upsert(records=[record(created_at=late, first_response_at=late, solved_at=late + dt.timedelta(days=2))])
+    tickets_upsert(
+        records=[record(created_at=late, first_response_at=late, solved_at=late + dt.timedelta(days=2))], actor=None
+    )
     days = set(DirtyDay.objects.values_list("team_id", "date"))
     assert days == {(agent.team_id, dt.date(2026, 3, 3)), (agent.team_id, dt.date(2026, 3, 5))}
 
@@ -97,7 +100,7 @@ def test_ingestion_marks_each_local_day_dirty(agent):
 def test_bad_values_are_refused_with_a_field_error_and_nothing_written(agent, overrides, field, message):
     good = record(external_id="ZD-good")
     with pytest.raises(BatchValidationError) as raised:
-        tickets_upsert(records=[good, record(**overrides)])
+        tickets_upsert(records=[good, record(**overrides)], actor=None)
     assert raised.value.errors == {1: {field: [message]}}
     assert Ticket.objects.count() == 0
     assert DirtyDay.objects.count() == 0
@@ -105,15 +108,15 @@ def test_bad_values_are_refused_with_a_field_error_and_nothing_written(agent, ov
 
 def test_duplicate_external_id_in_one_batch_is_refused(agent):
     with pytest.raises(BatchValidationError) as raised:
-        tickets_upsert(records=[record(), record(channel="chat")])
+        tickets_upsert(records=[record(), record(channel="chat")], actor=None)
     assert raised.value.errors == {1: {"external_id": ["Appears more than once in this batch (first at index 0)."]}}
     assert Ticket.objects.count() == 0
 
 
 def test_failed_update_leaves_the_stored_ticket_unchanged(agent):
-    tickets_upsert(records=[record()])
+    tickets_upsert(records=[record()], actor=None)
     with pytest.raises(BatchValidationError):
-        tickets_upsert(records=[record(handle_time_seconds=999), record(external_id="ZD-2", channel="fax")])
+        tickets_upsert(records=[record(handle_time_seconds=999), record(external_id="ZD-2", channel="fax")], actor=None)
     ticket = Ticket.objects.get()
     assert ticket.handle_time_seconds == 420
     assert Ticket.objects.count() == 1
@@ -121,14 +124,14 @@ def test_failed_update_leaves_the_stored_ticket_unchanged(agent):
 
 def test_a_team_is_required(db):
     with pytest.raises(BatchValidationError) as raised:
-        tickets_upsert(records=[record(agent_email=None)])
+        tickets_upsert(records=[record(agent_email=None)], actor=None)
     assert raised.value.errors == {0: {"team": ["Give the team (team or team_slug), or an agent who has one."]}}
 
 
 def test_batch_size_is_bounded(agent):
     records = [record(external_id=f"ZD-{i}") for i in range(1001)]
     with pytest.raises(BatchValidationError) as raised:
-        tickets_upsert(records=records)
+        tickets_upsert(records=records, actor=None)
     assert raised.value.errors == {-1: {"records": ["At most 1000 records per batch."]}}
 
 

@@ -1,5 +1,5 @@
-"""What the ticket and survey-response endpoints share: typed fields, batch parsing, the
-leader's team scope on writes, and the create/update/bulk actions over the batch upserts.
+"""What the ticket and survey-response endpoints share: typed fields, batch parsing and the
+create/update/bulk actions over the batch upserts (which apply the writer's scope).
 
 The endpoints compute nothing themselves: they parse JSON into dicts and hand them to
 `tickets_upsert` / `survey_responses_upsert`, which validate every rule and write in bulk.
@@ -8,19 +8,18 @@ The endpoints compute nothing themselves: they parse JSON into dicts and hand th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import scoping
 from config.errors import BatchValidationError
 from tickets.batch import MAX_BATCH_SIZE
 
@@ -180,40 +179,6 @@ def batch_records(data: Any, serializer_class: type[serializers.Serializer], con
     return [dict(record) for record in serializer.validated_data]
 
 
-def upsert_within_scope(*, user, records: Sequence[dict], upsert: Callable, model: type[models.Model]):
-    """Run the batch upsert for `user`: a leader writes only records of the teams they lead.
-
-    A record whose external_id already belongs to another team, or whose resolved team is not
-    one the leader leads, is a field error of that record; nothing is written.
-    """
-    if scoping.is_admin(user):
-        return upsert(records=records)
-    allowed = set(scoping.record_teams_writable(user).values_list("pk", flat=True))
-    external_ids = [str(record.get("external_id") or "").strip() for record in records]
-    foreign = set(
-        model.objects.filter(external_id__in=external_ids)
-        .exclude(team_id__in=allowed)
-        .values_list("external_id", flat=True)
-    )
-    errors = {
-        index: {"external_id": ["This external_id belongs to a record of a team you do not lead."]}
-        for index, external_id in enumerate(external_ids)
-        if external_id in foreign
-    }
-    if errors:
-        raise BatchValidationError(errors)
-    with transaction.atomic():
-        result = upsert(records=records)
-        errors = {
-            index: {"team": [f"You may write records only for the teams you lead; this one is for “{obj.team}”."]}
-            for index, obj in enumerate(result.objects)
-            if obj.team_id not in allowed
-        }
-        if errors:
-            raise BatchValidationError(errors)  # rolls back the savepoint: nothing written
-    return result
-
-
 def single_record_errors(error: BatchValidationError) -> serializers.ValidationError:
     """A batch of one's errors as plain field errors."""
     return serializers.ValidationError(error.errors.get(0) or error.errors.get(-1) or {"detail": [error.message]})
@@ -238,7 +203,8 @@ class RecordWriteMixin:
         return super().get_serializer_class()
 
     def _upsert(self, records: list[dict]):
-        return upsert_within_scope(user=self.request.user, records=records, upsert=type(self).upsert, model=self.model)
+        # The service applies the writer's scope (accounts.scoping.RecordWriteScope) to every record.
+        return type(self).upsert(records=records, actor=self.request.user)
 
     def _respond(self, external_id: str, status_code: int) -> Response:
         stored = self.get_queryset().get(external_id=external_id)
