@@ -5,11 +5,15 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from accounts.scoping import is_admin
 from config.errors import ApplicationError
 
-from .importing.profiles import BUILTIN_PROFILES, ImportKind, profile_from_mapping_bytes
+from .importing.parsing import RowConverter
+from .importing.profiles import BUILTIN_PROFILES, MAPPING_MAX_BYTES, ImportKind, Profile, profile_from_mapping_bytes
+from .importing.uploads import upload_check
 
 MAPPING = "mapping"
 
@@ -26,7 +30,10 @@ class ImportForm(forms.Form):
         ],
         initial="zendesk",
     )
-    file = forms.FileField(label="CSV file", help_text="UTF-8 (with or without BOM), first row the column names.")
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 (with or without BOM), comma-separated, first row the column names.",
+    )
     mapping_file = forms.FileField(
         label="Mapping file",
         required=False,
@@ -47,6 +54,17 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not is_admin(user):
             del self.fields["create_missing"]
+        self.fields["file"].help_text += f" At most {filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}."
+        self.header: list[str] = []
+
+    def clean_file(self):
+        """Refuse what is too big or not a text CSV now, before a run (and a task) exists."""
+        file = self.cleaned_data["file"]
+        try:
+            self.header = upload_check(file)
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message) from None
+        return file
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"].strip()
@@ -57,20 +75,34 @@ class ImportForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         kind, profile, mapping_file = cleaned.get("kind"), cleaned.get("profile"), cleaned.get("mapping_file")
+        chosen: Profile | None = None
         if profile == MAPPING:
             if not mapping_file:
                 self.add_error("mapping_file", "Upload the mapping file that describes your columns.")
             elif kind:
                 try:
-                    profile_from_mapping_bytes(data=mapping_file.read(), name=mapping_file.name, kind=kind)
+                    # Read one byte past the limit at most: the parser refuses anything longer.
+                    data = mapping_file.read(MAPPING_MAX_BYTES + 1)
+                    chosen = profile_from_mapping_bytes(data=data, name=mapping_file.name, kind=kind)
                 except ApplicationError as error:
-                    details = [f"{key}: {' '.join(messages)}" for key, messages in error.errors.items()]
+                    details = [
+                        f"{key}: {' '.join(messages)}"
+                        for key, messages in error.errors.items()
+                        if not all(message in error.message for message in messages)
+                    ]
                     self.add_error("mapping_file", [error.message, *details])
                 mapping_file.seek(0)
         elif profile and kind and BUILTIN_PROFILES[profile].kind != kind:
             self.add_error("profile", f"This format holds {BUILTIN_PROFILES[profile].kind}, not {kind}.")
         elif mapping_file:
             self.add_error("mapping_file", "Choose “Another format” to use a mapping file.")
+        elif profile:
+            chosen = BUILTIN_PROFILES[profile]
+        if chosen is not None and self.header:
+            try:  # the file must have the format's columns: a wrong export is refused now, not in the run
+                RowConverter(chosen, self.header)
+            except ApplicationError as error:
+                self.add_error("file", error.message)
         return cleaned
 
     def run_options(self) -> dict:

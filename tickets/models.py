@@ -91,10 +91,6 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"Ticket {self.external_id}"
 
-    @property
-    def is_solved(self) -> bool:
-        return self.solved_at is not None and self.status in SOLVED_STATUSES
-
     def clean(self) -> None:
         """Field-level errors for the rules the database also enforces."""
         errors: dict[str, str] = {}
@@ -130,6 +126,7 @@ class ImportRun(models.Model):
         PENDING = "pending", "Waiting to start"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Finished"
+        PARTIAL = "partial", "Stopped part-way (earlier rows kept)"
         FAILED = "failed", "Failed"
 
     created_by = models.ForeignKey(
@@ -144,7 +141,10 @@ class ImportRun(models.Model):
     dry_run = models.BooleanField(default=False)
     timezone = models.CharField(max_length=64, blank=True, help_text="Overrides the profile's time zone.")
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
-    message = models.TextField(blank=True, help_text="Why the run failed as a whole, if it did.")
+    message = models.TextField(blank=True, help_text="Why the run stopped or failed, what is kept, how to resume.")
+    stopped_at_line = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The line of the file the run stopped at, when it stopped part-way."
+    )
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     rows_created = models.PositiveIntegerField(default=0)
@@ -155,6 +155,9 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    files_purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the uploaded files were deleted (after the retention period)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -171,7 +174,7 @@ class ImportRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.RunStatus.SUCCEEDED, self.RunStatus.FAILED)
+        return self.status in (self.RunStatus.SUCCEEDED, self.RunStatus.PARTIAL, self.RunStatus.FAILED)
 
     @property
     def percent_done(self) -> int:

@@ -5,27 +5,25 @@ The caller chooses the reviews (always through `accounts.scoping.reviews_visible
 `can_export_reviews`); these functions only shape them:
 
 - `reviews_export_rows(queryset)` → (header, rows): plain Python values (str, int, float,
-  `datetime.date`, None); datetimes as ISO 8601 strings in UTC with offset.
+  `datetime.date`, None), text as people wrote it; datetimes as ISO 8601 strings in UTC with offset.
 - `reviews_export_csv(queryset)` → UTF-8 bytes (with a BOM, so spreadsheet programs read the accents).
 - `reviews_export_xlsx(queryset)` → bytes of an .xlsx workbook with one sheet, "Reviews".
 - `reviews_export_response(queryset, fmt)` → a downloadable HttpResponse for "csv" or "xlsx".
 
-Free text starting with = + - @ is prefixed with an apostrophe so that no cell runs as a formula.
+Both files are written by `config.spreadsheets`, so no text cell (names, e-mails, notes) runs as a
+formula: formula-like text is quoted with an apostrophe in CSV and stored as a string in XLSX.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from accounts.audit import audit_record
+from config.spreadsheets import csv_bytes, xlsx_workbook
 from kpis.registry import KPIS
 
 from .models import Review
@@ -56,7 +54,6 @@ REVIEW_COLUMNS = [
     "amendment_count",
 ]
 KPI_COLUMN_SUFFIXES = ["value", "target", "status", "sample_size"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_header() -> list[str]:
@@ -66,10 +63,6 @@ def export_header() -> list[str]:
 
 def _moment(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else None
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _goal_line(number: int, goal) -> str:
@@ -96,12 +89,12 @@ def _row(review: Review) -> list:
         _moment(review.created_at),
         _moment(review.shared_at),
         _moment(review.acknowledged_at),
-        _text(review.acknowledgement_comment),
-        _text(review.strengths),
-        _text(review.improvement_areas),
-        _text(review.notes),
+        review.acknowledgement_comment,
+        review.strengths,
+        review.improvement_areas,
+        review.notes,
         len(goals),
-        _text("\n".join(_goal_line(n, goal) for n, goal in enumerate(goals, start=1))),
+        "\n".join(_goal_line(n, goal) for n, goal in enumerate(goals, start=1)),
         review.amendment_count,
     ]
     for code in KPIS:
@@ -120,38 +113,12 @@ def reviews_export_rows(queryset: QuerySet[Review]) -> tuple[list[str], list[lis
 
 def reviews_export_csv(queryset: QuerySet[Review]) -> bytes:
     """The export as CSV bytes (UTF-8 with BOM); dates as YYYY-MM-DD, empty cells for no value."""
-    header, rows = reviews_export_rows(queryset)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            ["" if cell is None else cell.isoformat() if isinstance(cell, dt.date) else cell for cell in row]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(*reviews_export_rows(queryset))
 
 
 def reviews_export_xlsx(queryset: QuerySet[Review]) -> bytes:
     """The export as an .xlsx workbook: one sheet "Reviews", a bold frozen header, real date cells."""
-    header, rows = reviews_export_rows(queryset)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Reviews"
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(cell.value, str) and "\n" in cell.value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_workbook("Reviews", *reviews_export_rows(queryset))
 
 
 def reviews_export_response(

@@ -9,13 +9,13 @@ import pytest
 from django.urls import reverse
 
 from accounts import scoping
-from accounts.models import User
+from accounts.models import Team, User
 from kpis.reviews import services
 from kpis.reviews.export import export_header, reviews_export_csv, reviews_export_rows, reviews_export_xlsx
 from kpis.reviews.models import Review
 from kpis.services import snapshots_compute
 from tests.factories import SurveyResponseFactory, TicketFactory
-from tests.reviews.helpers import MARCH, shared_review
+from tests.reviews.helpers import MARCH, confirm_all, shared_review
 
 UTC = dt.UTC
 KPI_CODES = ["csat", "nps", "ces", "aht", "frt", "resolution_time", "fcr", "resolution_rate", "volume"]
@@ -104,7 +104,7 @@ def expected_rows(review, other):
         "2026-04-03T17:45:00+00:00",
         "Agreed, thanks",
         "Warm tone",
-        "'=Shorter calls",
+        "=Shorter calls",
         "",
         2,
         "1. Average Handling Time ≤ 360, due 2026-04-30: Use the macros\n2. due 2026-05-15: Shadow a senior",
@@ -167,6 +167,7 @@ def test_csv(exported, hr):
         ["" if cell is None else cell.isoformat() if isinstance(cell, dt.date) else str(cell) for cell in row]
         for row in expected_rows(review, other)
     ]
+    as_text[0][HEADER.index("improvement_areas")] = "'=Shorter calls"  # quoted so that it never runs
     assert rows[1:] == as_text
     assert rows[1][HEADER.index("csat_value")] == "75.0"
 
@@ -185,6 +186,9 @@ def test_xlsx(exported, hr):
     assert values[1:] == [[None if cell == "" else cell for cell in row] for row in expected]
     assert sheet["G2"].number_format == "yyyy-mm-dd"
     assert sheet.freeze_panes == "A2"
+    improvement_areas = sheet.cell(row=2, column=HEADER.index("improvement_areas") + 1)
+    assert (improvement_areas.value, improvement_areas.data_type) == ("=Shorter calls", "s")
+    assert [cell.font.bold for cell in sheet[1]] == [True] * len(HEADER)
 
 
 def test_export_view_filters_and_names_the_file(client, exported, hr):
@@ -211,3 +215,63 @@ def test_export_view_refuses_bad_parameters(client, exported, hr):
     )
     assert response.status_code == 400
     assert "The end date is before the start date." in response.content.decode()
+
+
+# ---- formula injection -------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\t=1", "＝1+1"]
+PEOPLE_COLUMNS = ("team", "agent", "agent_email", "author", "strengths")
+
+
+@pytest.fixture
+def formula_export(leader, agent, team):
+    """A shared review whose team, agent, e-mail, author and notes are formulas, frozen NPS −100."""
+
+    def make(formula):
+        Team.objects.filter(pk=team.pk).update(name=formula)
+        User.objects.filter(pk=agent.pk).update(first_name=formula, last_name="", email=f"{formula}@example.com")
+        User.objects.filter(pk=leader.pk).update(first_name=formula, last_name="")
+        for user in (agent, leader):
+            user.refresh_from_db()
+        SurveyResponseFactory(agent=agent, kind="nps", score=0, responded_at=dt.datetime(2026, 3, 10, 10, tzinfo=UTC))
+        snapshots_compute(date_from=MARCH[0], date_to=MARCH[1])
+        review = services.review_create(author=leader, agent=agent, period_start=MARCH[0], period_end=MARCH[1])
+        services.review_update(review=review, actor=leader, strengths=formula, improvement_areas="", notes="")
+        confirm_all(review, leader)
+        services.review_share(review=review, actor=leader)
+        # A full name is stripped ("\t=1" is shown as "=1"), which is still a formula.
+        return {"team": formula, "agent": str(agent), "agent_email": agent.email, "author": str(leader)}
+
+    return make
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_quotes_formula_like_names_emails_and_notes(formula_export, hr, formula):
+    expected = formula_export(formula) | {"strengths": formula}
+    content = reviews_export_csv(scoping.reviews_visible(hr))
+    header, row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    for column in PEOPLE_COLUMNS:
+        assert row[header.index(column)] == "'" + expected[column], column
+    assert row[header.index("nps_value")] == "-100.0"  # a number, even negative, is not quoted
+    assert row[header.index("review_id")].isdigit()
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_xlsx_writes_formula_like_names_emails_and_notes_as_text(formula_export, hr, formula):
+    expected = formula_export(formula) | {"strengths": formula}
+    sheet = openpyxl.load_workbook(io.BytesIO(reviews_export_xlsx(scoping.reviews_visible(hr))))["Reviews"]
+    for column in PEOPLE_COLUMNS:
+        cell = sheet.cell(row=2, column=HEADER.index(column) + 1)
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (expected[column], "s", True), column
+    nps = sheet.cell(row=2, column=HEADER.index("nps_value") + 1)
+    assert (nps.value, nps.data_type) == (-100.0, "n")
+
+
+def test_xlsx_download_has_no_formula_cell(client, formula_export, hr):
+    formula_export('=HYPERLINK("http://x")')
+    client.force_login(hr)
+    response = client.get(reverse("reviews_export"), {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Reviews"]
+    types = {cell.data_type for row in sheet.iter_rows() for cell in row}
+    assert "f" not in types
+    assert "s" in types

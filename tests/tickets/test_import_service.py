@@ -227,7 +227,7 @@ def test_mixed_file_imports_the_good_rows_and_reports_each_bad_one(people, tmp_p
         "5,Group,team,Pandas,No team “Pandas”.",
         "6,Created at,created_at,yesterday,“yesterday” is not a date and time (expected e.g. 2026-03-02 09:15:00).",
         "8,Id,external_id,3001,Appears more than once in this file (first on line 2).",
-        "9,Reopens,reopened_count,-1,Reopened count cannot be negative.",
+        "9,Reopens,reopened_count,'-1,Reopened count cannot be negative.",  # raw cell text, quoted
         "10,Status,status,Escalated,Value 'escalated' is not a valid choice.",
         "11,Id,external_id,,This field is required.",
     ]
@@ -265,10 +265,10 @@ def test_create_missing_creates_agents_and_teams_it_reports(people):
     assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["3001", "3003", "3004", "3006"]
 
 
-def test_leader_scope_turns_other_teams_rows_into_errors(people, team):
-    report = run("zendesk_tickets.csv", profile="zendesk", allowed_team_ids=[team.pk])
+def test_leader_scope_turns_other_teams_rows_into_errors(people, leader):
+    report = run("zendesk_tickets.csv", profile="zendesk", actor=leader)
 
-    assert [str(e) for e in report.errors] == ["line 6, column 'Group': team: outside the teams you lead"]
+    assert [str(e) for e in report.errors] == ["line 6, column 'Group': team: No team “Owls”."]
     assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["1001", "1002", "1003", "1004"]
 
 
@@ -288,7 +288,10 @@ def test_a_file_that_is_not_utf8_is_refused_with_its_line(people, tmp_path):
     latin.write_bytes((DATA / "zendesk_tickets.csv").read_bytes()[3:].replace(b"Refund", "Réfund".encode("latin-1")))
     with pytest.raises(ImportFileError) as caught:
         rows_import(path=latin, profile=profile_load(name_or_path="zendesk", kind="tickets"))
-    assert caught.value.message.startswith("The file is not UTF-8 text")
+    assert caught.value.line == 2
+    assert caught.value.message.startswith("Line 2 is not UTF-8 text. Save the file as “CSV UTF-8”")
+    assert "No row was imported." in caught.value.message
+    assert Ticket.objects.count() == 0
 
 
 def test_chunks_smaller_than_the_file_give_the_same_rows(people):
@@ -356,7 +359,10 @@ def test_import_tickets_command_strict_fails_and_writes_nothing(people):
         call_command(
             "import_tickets", str(DATA / "zendesk_mixed.csv"), "--strict", stdout=StringIO(), stderr=StringIO()
         )
-    assert str(caught.value) == f"--strict: aborted at {MIXED_ERRORS[0]}. Nothing was written."
+    assert str(caught.value) == (
+        f"--strict: aborted at {MIXED_ERRORS[0].rstrip('.')}. "
+        "Nothing was written: fix line 3 and import the file again."
+    )
     assert Ticket.objects.count() == 0
 
 

@@ -97,7 +97,7 @@ def test_leader_rows_of_other_teams_are_errors(client, leader, people, django_ca
     assert (run.rows_created, run.rows_failed) == (4, 1)
     assert not Ticket.objects.filter(external_id="1005").exists()
     page = client.get(reverse("import_detail", args=[run.pk])).content.decode()
-    assert "<td>6</td><td>Group</td><td>Owls</td><td>team: outside the teams you lead</td>" in page
+    assert "<td>6</td><td>Group</td><td>Owls</td><td>team: No team “Owls”.</td>" in page
 
 
 def test_a_running_import_refreshes_itself(client, leader):
@@ -155,13 +155,12 @@ def test_profile_must_fit_the_kind(client, leader):
     assert "This format holds surveys, not tickets." in response.content.decode()
 
 
-def test_a_file_without_the_columns_fails_the_run(client, leader, people, django_capture_on_commit_callbacks):
+def test_a_file_without_the_format_columns_is_refused_before_a_run(client, leader, people):
     client.force_login(leader)
-    with django_capture_on_commit_callbacks(execute=True):
-        upload(client, "freshdesk_tickets.csv")
-    run = ImportRun.objects.get()
-    assert run.status == "failed"
-    assert run.message.startswith("The file has no column “Id” (for external_id)")
+    response = upload(client, "freshdesk_tickets.csv")
+    assert response.status_code == 400
+    assert "The file has no column “Id” (for external_id)" in response.content.decode()
+    assert ImportRun.objects.count() == 0
 
 
 def test_leader_import_by_another_leader_team(client, other_leader, people, django_capture_on_commit_callbacks):
@@ -171,3 +170,23 @@ def test_leader_import_by_another_leader_team(client, other_leader, people, djan
         upload(client, "zendesk_tickets.csv")
     run = ImportRun.objects.get()
     assert (run.rows_created, run.rows_failed) == (0, 5)
+
+
+def test_error_download_is_quoted_and_the_page_shows_the_upload(
+    client, leader, people, django_capture_on_commit_callbacks
+):
+    header, row = (DATA / "zendesk_mixed.csv").read_text(encoding="utf-8-sig").splitlines()[:2]
+    assignee = '"=HYPERLINK(""http://x"")"'  # a CSV field holding =HYPERLINK("http://x")
+    body = f"{header}\n{row.replace('Alice Martin', assignee)}\n".encode()
+    client.force_login(leader)
+    payload = {"kind": "tickets", "profile": "zendesk", "timezone": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports"), {**payload, "file": SimpleUploadedFile("t.csv", body, "text/csv")})
+
+    run = ImportRun.objects.get()
+    assert (run.rows_created, run.rows_failed) == (0, 1)
+    download = client.get(reverse("import_errors_csv", args=[run.pk]))
+    lines = b"".join(download.streaming_content).decode().splitlines()
+    assert lines[1].startswith('2,Assignee,agent,"\'=HYPERLINK(""http://x"")",')  # quoted: never a formula
+    page = client.get(reverse("import_detail", args=[run.pk])).content.decode()
+    assert "<td>2</td><td>Assignee</td><td>=HYPERLINK(&quot;http://x&quot;)</td>" in page  # as uploaded

@@ -7,11 +7,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from accounts.models import User
 from config.errors import ApplicationError
 from tickets.batch import MAX_BATCH_SIZE
 
 from .profiles import BUILTIN_PROFILES, DEFAULT_PROFILE, profile_load
-from .service import ImportReport, rows_count, rows_import
+from .service import ImportReport, ImportStopped, rows_count, rows_import
 
 
 class ImportCommand(BaseCommand):
@@ -35,6 +36,11 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--chunk-size", type=int, default=MAX_BATCH_SIZE, help=f"Rows per batch (1–{MAX_BATCH_SIZE})."
         )
+        parser.add_argument(
+            "--as-user",
+            help="Import in this user's name and within their write scope (a leader: only the teams they lead). "
+            "Without it the operator's shell writes for every team.",
+        )
 
     def handle(self, *args, **options) -> None:
         path = Path(options["file"])
@@ -42,6 +48,11 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"No such file: {path}")
         if not 1 <= options["chunk_size"] <= MAX_BATCH_SIZE:
             raise CommandError(f"--chunk-size must be between 1 and {MAX_BATCH_SIZE}.")
+        actor = None
+        if options["as_user"]:
+            actor = User.objects.filter(username=options["as_user"], is_active=True).first()
+            if actor is None:
+                raise CommandError(f"No active user “{options['as_user']}”.")
         try:
             profile = profile_load(name_or_path=options["profile"], kind=self.kind, timezone=options["timezone"])
             total = rows_count(path=path)
@@ -64,13 +75,21 @@ class ImportCommand(BaseCommand):
                     chunk_size=options["chunk_size"],
                     errors_csv=options["errors_csv"],
                     progress=progress,
+                    actor=actor,
                 )
+        except ImportStopped as stop:  # part of the file was read: show what it did, then why it stopped
+            self._summary(stop.report, options)
+            raise CommandError(stop.message) from stop
         except ApplicationError as error:
             details = "".join(f"\n  {key}: {message}" for key, messages in error.errors.items() for message in messages)
             raise CommandError(f"{error.message}{details}") from error
         self._summary(report, options)
         if report.aborted:
-            raise CommandError(f"--strict: aborted at {report.errors[0]}. Nothing was written.")
+            first = report.errors[0]
+            raise CommandError(
+                f"--strict: aborted at {str(first).rstrip('.')}. Nothing was written: fix line {first.line} "
+                "and import the file again."
+            )
 
     def _summary(self, report: ImportReport, options: dict) -> None:
         for error in report.errors:

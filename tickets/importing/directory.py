@@ -18,8 +18,6 @@ from django.utils.text import slugify
 
 from accounts.models import Role, Team, User
 
-OUTSIDE_TEAMS_MESSAGE = "outside the teams you lead"
-
 
 class Directory:
     """Per-file cache of team and agent lookups, with --create-missing creation."""
@@ -41,6 +39,7 @@ class Directory:
         teams = {v.lower() for v in team_values} - set(self._teams)
         if teams:
             found = Team.objects.annotate(name_lower=Lower("name")).filter(Q(name_lower__in=teams) | Q(slug__in=teams))
+            found = self._in_scope(found, "pk")
             by_name = {t.name_lower: t for t in found}
             by_slug = {t.slug: t for t in found}
             for key in teams:
@@ -50,6 +49,7 @@ class Directory:
         names = agents - emails
         if emails:
             users = User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+            users = self._in_scope(users, "team_id")
             by_email = {u.email_lower: u for u in users.select_related("team")}
             for key in emails:
                 user = by_email.get(key)
@@ -57,6 +57,7 @@ class Directory:
         if names:
             full_name = Lower(Concat("first_name", Value(" "), "last_name"))
             users = User.objects.filter(role=Role.AGENT).annotate(full_name=full_name).filter(full_name__in=names)
+            users = self._in_scope(users, "team_id")
             matches: dict[str, list[User]] = {}
             for user in users.select_related("team"):
                 matches.setdefault(user.full_name, []).append(user)
@@ -66,6 +67,12 @@ class Directory:
                     self._agents[key] = f"{len(found)} agents are named “{key}”; give their emails instead."
                 else:
                     self._agents[key] = found[0] if found else None
+
+    def _in_scope(self, queryset, team_field: str):
+        """A leader's lookups see their own teams and agents only: the rest reads as unknown."""
+        if self.allowed_team_ids is None:
+            return queryset
+        return queryset.filter(**{f"{team_field}__in": self.allowed_team_ids})
 
     def team(self, value: str) -> Team:
         """The team named `value`; ValidationError if unknown (and not created) or out of scope."""
@@ -77,7 +84,7 @@ class Directory:
             team = self._create_team(value)
             self._teams[key] = team
             self._created.append(("team", key))
-        self.check_allowed(team)
+        self.check_allowed(team, value)
         return team
 
     def agent(self, value: str, team: Team | None) -> User:
@@ -96,9 +103,10 @@ class Directory:
             self._created.append(("agent", key))
         return agent
 
-    def check_allowed(self, team: Team) -> None:
+    def check_allowed(self, team: Team, value: str) -> None:
+        """Another team reads exactly like an unknown one (its existence is not the leader's to learn)."""
         if self.allowed_team_ids is not None and team.pk not in self.allowed_team_ids:
-            raise ValidationError(OUTSIDE_TEAMS_MESSAGE)
+            raise ValidationError(f"No team “{value}”.")
 
     def forget_created(self) -> None:
         """Drop what this chunk created, after a rolled-back (dry-run) chunk."""

@@ -1,10 +1,16 @@
-"""Bad rows: how they are described to a person, and the error CSV they can download."""
+"""Bad rows: how they are described to a person, and the error CSV they can download.
+
+The error CSV repeats cell text from the uploaded file, so it is written by
+`config.spreadsheets` (formula-like text quoted) and read back to the original text.
+"""
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+
+from config.spreadsheets import SafeCsvWriter, text_from_safe_cell
 
 ERROR_CSV_HEADER = ["line", "column", "field", "value", "message"]
 
@@ -39,13 +45,9 @@ class ErrorCsvWriter:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
+            self._writer = SafeCsvWriter(self._handle)
             self._writer.writerow(ERROR_CSV_HEADER)
         self._writer.writerow([error.line, error.column, error.field, error.value, error.message])
-
-    @property
-    def written(self) -> bool:
-        return self._writer is not None
 
     def close(self) -> None:
         if self._handle is not None:
@@ -54,7 +56,7 @@ class ErrorCsvWriter:
 
 
 def error_csv_read(path: Path | str, *, limit: int) -> list[RowError]:
-    """The first `limit` errors of an error CSV, to show on a page."""
+    """The first `limit` errors of an error CSV, to show on a page, with the text as it was in the upload."""
     errors = []
     with Path(path).open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -64,10 +66,10 @@ def error_csv_read(path: Path | str, *, limit: int) -> list[RowError]:
             errors.append(
                 RowError(
                     line=int(row["line"]),
-                    column=row["column"],
-                    field=row["field"],
-                    message=row["message"],
-                    value=row["value"],
+                    column=text_from_safe_cell(row["column"]),
+                    field=text_from_safe_cell(row["field"]),
+                    message=text_from_safe_cell(row["message"]),
+                    value=text_from_safe_cell(row["value"]),
                 )
             )
     return errors

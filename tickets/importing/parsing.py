@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from config.errors import ApplicationError
 from surveys.models import SCORE_RANGES, Kind
@@ -19,7 +21,35 @@ REQUIRED_MESSAGE = "This field is required."
 
 
 class ImportFileError(ApplicationError):
-    """The file as a whole cannot be read (encoding, header, missing columns)."""
+    """The file as a whole cannot be read (encoding, header, missing columns); `line` says where, if known."""
+
+    def __init__(self, message: str, *, errors: dict | None = None, line: int | None = None) -> None:
+        super().__init__(message, errors=errors)
+        self.line = line
+
+
+def text_lines(handle: BinaryIO) -> Iterator[str]:
+    """A binary file's physical lines as text, for csv.reader; a non-UTF-8 byte or a NUL stops at its exact line.
+
+    Decoding line by line (never by buffer) is what lets the error name the line: a UTF-8
+    sequence never contains a line-end byte, so a line decodes on its own.
+    """
+    number = 0
+    for raw in handle:
+        # A file opened in binary splits at "\n" only; old Mac files end lines with a lone "\r".
+        for part in raw.splitlines(keepends=True):
+            number += 1
+            if number == 1 and part.startswith(codecs.BOM_UTF8):
+                part = part[len(codecs.BOM_UTF8) :]
+            try:
+                text = part.decode("utf-8")
+            except UnicodeDecodeError:
+                message = f"Line {number} is not UTF-8 text. Save the file as “CSV UTF-8” and import it again."
+                raise ImportFileError(message, errors={"file": [message]}, line=number) from None
+            if "\x00" in text:
+                message = f"Line {number} holds a NUL byte: the file is damaged or not a text CSV."
+                raise ImportFileError(message, errors={"file": [message]}, line=number)
+            yield text
 
 
 @dataclass

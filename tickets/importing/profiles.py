@@ -84,6 +84,14 @@ class MappingError(ApplicationError):
     """A profile or mapping file is unusable; `errors` maps the mapping key to messages."""
 
 
+# A real mapping is a few hundred bytes nested four levels (file, columns, a list, a column
+# table); these bounds leave ample room and keep parsing cheap and recursion shallow.
+MAPPING_MAX_BYTES = 64 * 1024
+MAPPING_MAX_DEPTH = 8
+# What a value map or a default may give: a plain value, never a list or a table.
+SCALAR_TYPES = (str, int, float, bool, type(None))
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     """One source column: its unit (durations, offsets) and, for an offset, the field it follows."""
@@ -288,15 +296,61 @@ def profile_from_mapping_file(*, path: Path, kind: str) -> Profile:
 
 
 def profile_from_mapping_bytes(*, data: bytes, name: str, kind: str) -> Profile:
-    """Parse mapping file contents: TOML when the name ends in .toml, JSON otherwise."""
+    """Parse mapping file contents: TOML when the name ends in .toml, JSON otherwise.
+
+    Size and nesting are checked on the raw text first: both parsers recurse once per level,
+    so a file nested thousands deep must be refused before it reaches them.
+    """
+    if len(data) > MAPPING_MAX_BYTES:
+        message = f"The mapping file {name} is larger than {MAPPING_MAX_BYTES // 1024} KB; a mapping is a few lines."
+        raise MappingError(message, errors={"mapping_file": [message]})
+    is_toml = name.lower().endswith(".toml")
     try:
-        if name.lower().endswith(".toml"):
-            parsed = tomllib.loads(data.decode("utf-8-sig"))
-        else:
-            parsed = json.loads(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError) as error:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise MappingError(f"The mapping file {name} is not UTF-8 text.") from error
+    if nesting_depth(text, toml=is_toml) > MAPPING_MAX_DEPTH:
+        message = f"The mapping file {name} nests lists or tables more than {MAPPING_MAX_DEPTH} levels deep."
+        raise MappingError(message, errors={"mapping_file": [message]})
+    try:
+        parsed = tomllib.loads(text) if is_toml else json.loads(text)
+    except ValueError as error:
         raise MappingError(f"The mapping file {name} is not valid JSON or TOML: {error}") from error
     return profile_from_mapping(data=parsed, kind=kind, name=name)
+
+
+def nesting_depth(text: str, *, toml: bool) -> int:
+    """The deepest nesting of [ ] and { } outside strings (and TOML comments), in one loop without recursion."""
+    depth = deepest = 0
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        elif char == "#" and toml:
+            newline = text.find("\n", index)
+            index = length if newline < 0 else newline
+        elif char == '"' or (char == "'" and toml):
+            index = _string_end(text, index, char, escapes=char == '"')
+        index += 1
+    return deepest
+
+
+def _string_end(text: str, start: int, quote: str, *, escapes: bool) -> int:
+    """The index of the quote closing the string opened at `start` (triple quotes included)."""
+    closing = quote * 3 if text.startswith(quote * 3, start) else quote
+    index = start + len(closing)
+    while index < len(text):
+        if escapes and text[index] == "\\":
+            index += 2
+            continue
+        if text.startswith(closing, index):
+            return index + len(closing) - 1
+        index += 1
+    return len(text)
 
 
 def profile_from_mapping(*, data: Any, kind: str, name: str = "mapping") -> Profile:
@@ -355,6 +409,8 @@ def profile_from_mapping(*, data: Any, kind: str, name: str = "mapping") -> Prof
             fail(f"values.{field_name}", "Value maps apply to channel, status, priority, kind and satisfaction.")
         elif not isinstance(value_map, dict):
             fail(f"values.{field_name}", "Give a table of source value → Pulse value.")
+        elif not all(isinstance(v, SCALAR_TYPES) for v in value_map.values()):
+            fail(f"values.{field_name}", "Map each source value to a plain value (text or number).")
         else:
             values[field_name] = {str(k).strip().lower(): v for k, v in value_map.items()}
 
@@ -362,9 +418,11 @@ def profile_from_mapping(*, data: Any, kind: str, name: str = "mapping") -> Prof
     if not isinstance(defaults, dict):
         fail("defaults", "Give defaults as {field: value}.")
         defaults = {}
-    for field_name in defaults:
+    for field_name, value in defaults.items():
         if field_name not in field_types:
             fail(f"defaults.{field_name}", "Unknown field.")
+        elif not isinstance(value, SCALAR_TYPES):
+            fail(f"defaults.{field_name}", "Give a plain value (text or number).")
     for field_name in REQUIRED_FIELDS[kind]:
         if field_name not in columns and field_name not in defaults and f"columns.{field_name}" not in errors:
             fail(f"columns.{field_name}", "Required: name the column that holds it.")

@@ -5,12 +5,17 @@ Memory stays flat whatever the file size: one chunk of rows (at most 1000, the b
 the upsert services) is held at a time, plus the set of external ids already seen (to report a
 duplicate row exactly). A chunk costs one lookup of the rows already stored, and at most two
 upsert calls: when some records are refused, they are dropped and the rest is sent again.
+
+A file that stops being readable part-way (a byte that is not UTF-8, a NUL, broken quoting), or
+a row the database refuses although it passed every check, stops the import at that exact
+line: the rows before it are kept and counted, and `ImportStopped` says how to resume.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,20 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from accounts.audit import audit_record
+from accounts.scoping import record_write_scope
 from config.errors import BatchValidationError
 from kpis.services import snapshots_refresh_dirty
 from surveys.models import Kind, SurveyResponse
 from surveys.services import survey_responses_upsert
-from tickets.batch import MAX_BATCH_SIZE
+from tickets.batch import MAX_BATCH_SIZE, NOT_A_WRITER
 from tickets.models import Ticket
 from tickets.services import TICKET_WRITE_FIELDS, tickets_upsert
 
 from .directory import Directory
 from .errors import ErrorCsvWriter, RowError
-from .parsing import ImportFileError, ParsedRow, RowConverter
+from .parsing import ImportFileError, ParsedRow, RowConverter, text_lines
 from .profiles import ImportKind, Profile
 
 # The command's output and the run page show this many errors; the error CSV holds them all.
@@ -39,6 +45,14 @@ ERRORS_KEPT = 1000
 SURVEY_COMPARED_FIELDS = ("ticket", "agent", "team", "kind", "score", "comment", "responded_at")
 # Upsert error keys that name a different column than the field itself.
 FIELD_ALIASES = {"ticket": "ticket_external_id"}
+# The counters a chunk moves before it commits; a chunk the database refuses puts them back.
+CHUNK_COUNTERS = ("rows_read", "created", "updated", "unchanged", "surveys_created", "surveys_updated")
+RESUME_HINT = (
+    "Fix line {line} and import the whole file again: rows are matched by external_id, "
+    "so the rows already imported are left as they are."
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,6 +74,8 @@ class ImportReport:
     dry_run: bool = False
     strict: bool = False
     aborted: bool = False
+    last_line: int = 0  # the last line of the rows counted above (committed, unless dry run or strict)
+    stopped_at_line: int | None = None
     seconds: float = 0.0
 
     @property
@@ -69,6 +85,18 @@ class ImportReport:
 
 class StrictAbort(Exception):
     """--strict met a bad row: the whole file is rolled back."""
+
+
+class ImportStopped(ImportFileError):
+    """The import stopped at `line`; `report` counts what was done before it (kept unless dry run or strict)."""
+
+    def __init__(self, message: str, *, line: int, report: ImportReport, reason: str) -> None:
+        super().__init__(message, errors={"file": [reason]}, line=line)
+        self.report = report
+
+
+class _RowRefused(ImportFileError):
+    """The database refused a row that passed every check; the chunk holding it was rolled back."""
 
 
 @dataclass
@@ -87,7 +115,6 @@ def rows_import(
     dry_run: bool = False,
     strict: bool = False,
     chunk_size: int = MAX_BATCH_SIZE,
-    allowed_team_ids: list[int] | None = None,
     errors_csv: Path | str | None = None,
     progress: Callable[[ImportReport], None] | None = None,
     actor=None,
@@ -96,47 +123,46 @@ def rows_import(
 
     Good rows are written chunk by chunk (each chunk atomic); `strict` rolls the whole file
     back at the first bad row; `dry_run` validates everything and writes nothing.
-    `allowed_team_ids` (a leader's teams) turns rows of any other team into row errors.
+    `actor`'s write scope applies to every row: another team's team, agent or ticket reads as
+    not found, and the upserts refuse another team's record.
     Affected (team, day) snapshots are recomputed at the end, and the import is recorded in the
     audit trail in the name of `actor` (None: the shell).
     """
+    if not record_write_scope(actor).may_write:  # an agent or HR user imports nothing
+        raise ImportFileError(NOT_A_WRITER, errors={"file": [NOT_A_WRITER]})
     started = time.monotonic()
     report = ImportReport(dry_run=dry_run, strict=strict)
-    directory = Directory(create_missing=create_missing, timezone=profile.timezone, allowed_team_ids=allowed_team_ids)
+    directory = Directory(
+        create_missing=create_missing,
+        timezone=profile.timezone,
+        allowed_team_ids=record_write_scope(actor).team_ids,
+    )
     writer = ErrorCsvWriter(errors_csv)
-    line = 1
+    stop: ImportFileError | None = None
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise ImportFileError("The file is empty: it has no header row.", errors={"file": ["Empty."]}) from None
+        with open(path, "rb") as handle:
+            reader = csv.reader(text_lines(handle))
+            header = _header(reader)
             converter = RowConverter(profile, header)
-            chunk_importer = _ChunkImporter(profile, converter, directory, report, writer, dry_run, strict)
+            chunk_importer = _ChunkImporter(profile, converter, directory, report, writer, dry_run, strict, actor)
             outer = transaction.atomic() if strict else contextlib.nullcontext()
-            with outer:
-                for chunk in _chunks(reader, max(1, min(chunk_size, MAX_BATCH_SIZE))):
-                    line = chunk[-1].line
-                    chunk_importer.run(chunk)
-                    if progress is not None:
-                        progress(report)
-                if strict and dry_run:
-                    transaction.set_rollback(True)
+            try:
+                with outer:
+                    for chunk in _chunks(reader, max(1, min(chunk_size, MAX_BATCH_SIZE))):
+                        chunk_importer.run(chunk)
+                        report.last_line = chunk[-1].line
+                        if progress is not None:
+                            progress(report)
+                    if strict and dry_run:
+                        transaction.set_rollback(True)
+            except ImportFileError as error:  # a later line is unreadable or refused: keep what came before
+                stop = error
+                report.stopped_at_line = error.line
+                if strict:
+                    _nothing_kept(report, directory)
     except StrictAbort:
         report.aborted = True
-        report.created = report.updated = report.unchanged = 0
-        report.surveys_created = report.surveys_updated = 0
-        directory.teams_created = directory.agents_created = 0
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            f"The file is not UTF-8 text (a byte that cannot be read after line {line}). "
-            "Save it as “CSV UTF-8” and import it again.",
-            errors={"file": [str(error)]},
-        ) from error
-    except csv.Error as error:
-        message = f"The CSV is malformed after line {line}: {error}."
-        raise ImportFileError(message, errors={"file": [str(error)]}) from error
+        _nothing_kept(report, directory)
     finally:
         writer.close()
     report.teams_created, report.agents_created = directory.teams_created, directory.agents_created
@@ -159,20 +185,63 @@ def rows_import(
             "failed": report.failed,
             "teams_created": report.teams_created,
             "agents_created": report.agents_created,
+            "stopped_at_line": report.stopped_at_line,
         },
     )
+    if stop is not None:
+        raise ImportStopped(
+            _stopped_message(stop, report), line=stop.line or report.last_line + 1, report=report, reason=stop.message
+        ) from stop
     return report
 
 
+def _nothing_kept(report: ImportReport, directory: Directory) -> None:
+    """The whole file was rolled back (--strict): nothing it counted is in the database."""
+    report.created = report.updated = report.unchanged = 0
+    report.surveys_created = report.surveys_updated = 0
+    directory.teams_created = directory.agents_created = 0
+
+
+def _stopped_message(stop: ImportFileError, report: ImportReport) -> str:
+    """What stopped the import, what of the file is kept, and how to finish it."""
+    line = stop.line or report.last_line + 1
+    if report.strict:
+        kept = "Nothing was written: --strict rolls the whole file back."
+    elif report.dry_run:
+        kept = f"Dry run: nothing was written; the {report.rows_read} rows before it were checked."
+    elif not report.rows_read:
+        kept = "No row was imported."
+    else:
+        kept = (
+            f"The {report.rows_read} rows up to line {report.last_line} are imported and kept "
+            f"({report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.failed} refused as bad rows); the rows from line {report.last_line + 1} on are not."
+        )
+    return f"{stop.message} {kept} {RESUME_HINT.format(line=line)}"  # every stop reason names its line
+
+
+def _header(reader) -> list[str]:
+    try:
+        return next(reader)
+    except StopIteration:
+        raise ImportFileError("The file is empty: it has no header row.", errors={"file": ["Empty."]}) from None
+    except csv.Error as error:
+        message = f"The first row (the column names) is not valid CSV: {error}."
+        raise ImportFileError(message, errors={"file": [message]}, line=1) from None
+
+
 def rows_count(*, path: Path | str) -> int:
-    """The number of data rows of a CSV file (a quick streaming pass, for progress bars)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
+    """The number of data rows of a CSV file, up to where it breaks (a quick streaming pass, for progress bars)."""
+    count = 0
+    with open(path, "rb") as handle:
+        reader = csv.reader(text_lines(handle))
         try:
-            return sum(1 for cells in reader if any(cell.strip() for cell in cells))
-        except (UnicodeDecodeError, csv.Error):
-            return 0
+            next(reader, None)
+            for cells in reader:
+                count += any(cell.strip() for cell in cells)
+        except (ImportFileError, csv.Error):  # the import itself reports where and why the file breaks
+            pass
+    return count
 
 
 def _chunks(reader, size: int) -> Iterator[list[_Item]]:
@@ -183,6 +252,13 @@ def _chunks(reader, size: int) -> Iterator[list[_Item]]:
             cells = next(reader)
         except StopIteration:
             break
+        except (ImportFileError, csv.Error) as error:
+            if isinstance(error, csv.Error):
+                message = f"The row that starts on line {line} is not valid CSV ({error})."
+                error = ImportFileError(message, errors={"file": [message]}, line=line)
+            if chunk:  # the rows read before the bad line are imported like any others
+                yield chunk
+            raise error from None
         if not any(cell.strip() for cell in cells):
             continue
         chunk.append(_Item(line=line, cells=cells, row=ParsedRow()))
@@ -194,8 +270,10 @@ def _chunks(reader, size: int) -> Iterator[list[_Item]]:
 
 
 class _ChunkImporter:
-    def __init__(self, profile, converter, directory, report, writer, dry_run, strict) -> None:
+    def __init__(self, profile, converter, directory, report, writer, dry_run, strict, actor) -> None:
         self.kind = profile.kind
+        self.actor = actor  # every upsert applies this writer's scope (None: the operator's shell)
+        self.scope = record_write_scope(actor)
         self.converter: RowConverter = converter
         self.directory: Directory = directory
         self.report: ImportReport = report
@@ -210,6 +288,7 @@ class _ChunkImporter:
     def run(self, chunk: list[_Item]) -> None:
         for item in chunk:
             item.row = self.converter.convert(item.cells)
+        counters = self._counters()
         self.report.rows_read += len(chunk)
         self._check_duplicates(chunk)
         values = [item.row.values for item in chunk]
@@ -218,28 +297,72 @@ class _ChunkImporter:
             agent_values={v["agent"] for v in values if v.get("agent")},
         )
         tickets = self._tickets_named(values) if self.kind == ImportKind.SURVEYS else {}
-        with transaction.atomic():
-            good = []
-            for item in chunk:
-                self._resolve(item, tickets)
-                if item.row.errors:
-                    self._fail(item, item.row.errors)
-                else:
-                    good.append(item)
-            changed = self._changed(good)
-            self.report.unchanged += len(good) - len(changed)
-            written = self._upsert(changed)
-            if self.kind == ImportKind.TICKETS:
-                not_sent = {id(item) for item in good} - {id(item) for item in changed}
-                stored_now = not_sent | {id(item) for item in written}
-                self._satisfaction([item for item in good if id(item) in stored_now])
-            if self.dry_run:
-                transaction.set_rollback(True)
+        good: list[_Item] = []
+        try:
+            with transaction.atomic():
+                for item in chunk:
+                    self._resolve(item, tickets)
+                    if item.row.errors:
+                        self._fail(item, item.row.errors)
+                    else:
+                        good.append(item)
+                self._write(good)
+                if self.dry_run:
+                    transaction.set_rollback(True)
+        except (IntegrityError, DataError) as error:
+            # A database rule the row checks do not cover: the chunk is rolled back, so is its count.
+            logger.warning("Import lines %s-%s refused by the database: %s", chunk[0].line, chunk[-1].line, error)
+            self._restore(counters)
+            self.directory.forget_created()
+            raise self._refused(chunk, good) from None
         self._flush()
         if self.dry_run:
             self.directory.forget_created()
         else:
             self.directory.keep_created()
+
+    def _write(self, good: list[_Item]) -> None:
+        changed = self._changed(good)
+        self.report.unchanged += len(good) - len(changed)
+        written = self._upsert(changed)
+        if self.kind == ImportKind.TICKETS:
+            not_sent = {id(item) for item in good} - {id(item) for item in changed}
+            stored_now = not_sent | {id(item) for item in written}
+            self._satisfaction([item for item in good if id(item) in stored_now])
+
+    def _counters(self) -> dict[str, int]:
+        return {name: getattr(self.report, name) for name in CHUNK_COUNTERS}
+
+    def _restore(self, counters: dict[str, int]) -> None:
+        for name, value in counters.items():
+            setattr(self.report, name, value)
+        self.pending = []
+
+    def _refused(self, chunk: list[_Item], good: list[_Item]) -> _RowRefused:
+        """Find the row the database refuses by trying each alone, always rolled back; the error names it."""
+        counters = self._counters()
+        line = None
+        for item in good:
+            try:
+                with transaction.atomic():
+                    self._write([item])
+                    transaction.set_rollback(True)
+            except (IntegrityError, DataError):
+                line = item.line
+                break
+            finally:
+                self._restore(counters)
+        if line is None:  # no row fails alone (or a created team or agent failed): name the chunk
+            message = (
+                f"Line {chunk[0].line}: the database refused a row among lines {chunk[0].line}–{chunk[-1].line} "
+                "although each row passed the checks."
+            )
+            return _RowRefused(message, errors={"file": [message]}, line=chunk[0].line)
+        message = (
+            f"Line {line}: the database refused this row although it passed the checks "
+            "(a value breaks a rule of the stored data)."
+        )
+        return _RowRefused(message, errors={"file": [message]}, line=line)
 
     def _check_duplicates(self, chunk: list[_Item]) -> None:
         for item in chunk:
@@ -254,7 +377,10 @@ class _ChunkImporter:
 
     def _tickets_named(self, values: list[dict]) -> dict[str, tuple[int, int | None, int]]:
         keys = {str(v["ticket_external_id"]) for v in values if v.get("ticket_external_id")}
-        rows = Ticket.objects.filter(external_id__in=keys).values_list("external_id", "pk", "agent_id", "team_id")
+        rows = Ticket.objects.filter(external_id__in=keys)
+        if self.scope.team_ids is not None:  # another team's ticket reads as no ticket at all
+            rows = rows.filter(team_id__in=self.scope.team_ids)
+        rows = rows.values_list("external_id", "pk", "agent_id", "team_id")
         return {external_id: (pk, agent_id, team_id) for external_id, pk, agent_id, team_id in rows}
 
     def _resolve(self, item: _Item, tickets: dict) -> None:
@@ -295,8 +421,8 @@ class _ChunkImporter:
         if team_id is None:
             row.add_error("team", "Give the team (a team or group column), or an agent who has one.")
             return
-        if self.directory.allowed_team_ids is not None and team_id not in self.directory.allowed_team_ids:
-            row.add_error("team", "outside the teams you lead")
+        if not self.scope.allows_team(team_id):  # unreachable through scoped lookups; kept as the last guard
+            row.add_error("team", "You may import rows only for the teams you lead.")
             if team_from != "team":
                 row.columns["team"] = self.converter.column_of(row, team_from)
             return
@@ -324,6 +450,8 @@ class _ChunkImporter:
         defaults = {name: model._meta.get_field(name).get_default() for name in fields}
         columns = [f"{name}_id" if name in ("agent", "team", "ticket") else name for name in fields]
         rows = model.objects.filter(external_id__in=[item.record["external_id"] for item in items])
+        if self.scope.team_ids is not None:  # another team's record is never "unchanged": the upsert refuses it
+            rows = rows.filter(team_id__in=self.scope.team_ids)
         stored = {row[0]: row[1:] for row in rows.values_list("external_id", *columns)}
         changed = []
         for item in items:
@@ -337,9 +465,11 @@ class _ChunkImporter:
         upsert = tickets_upsert if self.kind == ImportKind.TICKETS else survey_responses_upsert
         while items:
             try:
-                result = upsert(records=[item.record for item in items])
+                result = upsert(records=[item.record for item in items], actor=self.actor)
             except BatchValidationError as error:
                 bad = {index for index in error.errors if index >= 0}
+                if not bad:  # the batch as a whole was refused: no row can go through
+                    raise
                 for index in sorted(bad):
                     self._fail(items[index], error.errors[index])
                 items = [item for index, item in enumerate(items) if index not in bad]
@@ -351,12 +481,13 @@ class _ChunkImporter:
 
     def _satisfaction(self, items: list[_Item]) -> None:
         """Zendesk's satisfaction rating becomes a CSAT response (Good → 5, Bad → 1) on its ticket."""
-        records = []
+        records, sources = [], []
         for item in items:
             score = item.row.values.get("satisfaction")
             if score is None:
                 continue
             ticket = item.record
+            sources.append(item)
             records.append(
                 {
                     "external_id": f"{ticket['external_id']}-satisfaction",
@@ -370,16 +501,29 @@ class _ChunkImporter:
             return
         compared = ("ticket__external_id", "kind", "score", "responded_at")
         stored = SurveyResponse.objects.filter(external_id__in=[r["external_id"] for r in records])
+        if self.scope.team_ids is not None:  # another team's response is never "unchanged": the upsert refuses it
+            stored = stored.filter(team_id__in=self.scope.team_ids)
         stored = {row[0]: row[1:] for row in stored.values_list("external_id", *compared)}
         changed = [
-            r
-            for r in records
+            (item, r)
+            for item, r in zip(sources, records, strict=True)
             if stored.get(r["external_id"]) != (r["ticket_external_id"], r["kind"], r["score"], r["responded_at"])
         ]
-        if changed:
-            result = survey_responses_upsert(records=changed)
+        while changed:
+            try:
+                result = survey_responses_upsert(records=[r for _, r in changed], actor=self.actor)
+            except BatchValidationError as error:  # reported on the ticket's row, the rest sent again
+                bad = {index for index in error.errors if index >= 0}
+                if not bad:
+                    raise
+                for index in sorted(bad):
+                    messages = [m for field_messages in error.errors[index].values() for m in field_messages]
+                    self._fail(changed[index][0], {"satisfaction": messages})
+                changed = [pair for index, pair in enumerate(changed) if index not in bad]
+                continue
             self.report.surveys_created += result.created
             self.report.surveys_updated += result.updated
+            return
 
     # ---- errors ------------------------------------------------------------------------------
 
