@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.non_atomic_requests
@@ -37,17 +41,29 @@ def _check_redis() -> str | None:
     return None
 
 
+def _is_staff(request: HttpRequest) -> bool:
+    try:
+        return bool(request.user.is_staff)
+    except DatabaseError:  # sessions live in the database that may just have failed its check
+        return False
+
+
 @transaction.non_atomic_requests
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: the database and, when configured, Redis answer; 503 with the failing checks otherwise."""
+    """Readiness: 200 when the database and, when configured, Redis answer; 503 otherwise.
+
+    Anyone (the load balancer) gets the status code and one word; only staff see which check failed
+    and why, because error texts name hosts, ports and users. Failures are logged for operators.
+    """
     checks = {"database": _check_database()}
     if settings.REDIS_URL:
         checks["redis"] = _check_redis()
     failed = {name: error for name, error in checks.items() if error}
-    body = {
-        "status": "unavailable" if failed else "ok",
-        "checks": {name: error or "ok" for name, error in checks.items()},
-    }
+    for name, error in failed.items():
+        logger.warning("readiness check %s failed: %s", name, error)
+    body = {"status": "unavailable" if failed else "ok"}
+    if _is_staff(request):
+        body["checks"] = {name: error or "ok" for name, error in checks.items()}
     return JsonResponse(body, status=503 if failed else 200)

@@ -38,5 +38,8 @@ class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every log record (for the JSON and the plain formatter alike)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
+        # Django logs a 4xx/5xx response ("Not Found: /x") after the middleware has returned, with the
+        # request attached to the record: its id is taken from there.
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or _request_id.get()
         return True

@@ -5,6 +5,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -63,6 +64,13 @@ LOCAL_APPS = [
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
+# CLIENT ADDRESS
+# How many reverse proxies stand in front of the web processes, each appending to X-Forwarded-For
+# (docs/deploy.md). 0: the socket's peer is the client. The login lockout and every API throttle use it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 (no proxy) or the number of proxies in front of Pulse.")
+
 # AUTHENTICATION
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -72,7 +80,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+# A lockout is per (username, address): one address guessing at one account. Per username alone would let
+# anyone lock any colleague out; per address alone would lock a whole office behind one NAT after a few typos.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the one every throttle uses (TRUSTED_PROXY_COUNT above), never a client-sent header.
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 LOGIN_URL = "login"
@@ -224,6 +236,16 @@ KPI_RECOMPUTE_WINDOW_DAYS = env.int("KPI_RECOMPUTE_WINDOW_DAYS", default=7)
 # Dirty (team, day) marks are refreshed at this interval, in seconds.
 KPI_REFRESH_INTERVAL_SECONDS = env.int("KPI_REFRESH_INTERVAL_SECONDS", default=30)
 
+# IMPORTS
+# The imports page refuses bigger uploads (the shell commands have no limit); the proxy in front
+# should cap request bodies a little above it (docs/deploy.md).
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# Uploaded files, mapping files and error reports are deleted this many days after their run
+# finished; the run rows (who imported what, counts) stay.
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
+if IMPORT_MAX_UPLOAD_BYTES < 1 or IMPORT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("IMPORT_MAX_UPLOAD_BYTES and IMPORT_RETENTION_DAYS must be positive.")
+
 # DJANGO REST FRAMEWORK
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
@@ -236,10 +258,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api_pagination.PageNumberPagination",
     "EXCEPTION_HANDLER": "config.api_exceptions.exception_handler",
     "PAGE_SIZE": 50,
+    # Keyed on config.client_ip; NUM_PROXIES keeps any stock DRF throttle on the same proxy count.
     "DEFAULT_THROTTLE_CLASSES": (
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api_throttling.AnonRateThrottle",
+        "config.api_throttling.UserRateThrottle",
     ),
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="5000/minute"),
@@ -267,5 +291,9 @@ CELERY_BEAT_SCHEDULE = {
     "kpis-refresh-dirty": {
         "task": "kpis.refresh_dirty_snapshots",
         "schedule": 60.0,
+    },
+    "tickets-import-files-purge": {
+        "task": "tickets.import_files_purge",
+        "schedule": crontab(minute=30, hour=KPI_RECOMPUTE_HOUR),
     },
 }
