@@ -23,7 +23,7 @@ from kpis.pitfalls import review_pitfalls
 from kpis.selectors import Period, scorecard
 from kpis.targets import TargetResolver, status_against
 
-from .models import Goal, Notification, Review, ReviewKpi, ReviewPitfall, ReviewStatus
+from .models import Goal, Notification, Review, ReviewAction, ReviewEvent, ReviewKpi, ReviewPitfall, ReviewStatus
 
 # ---- the list ------------------------------------------------------------------------------
 
@@ -281,7 +281,70 @@ def notifications_for(user: User, limit: int = 50) -> list[Notification]:
 
 
 def review_audit_events(review: Review) -> QuerySet[AuditEvent]:
-    """The audit-trail entries of one review (who changed what, with before/after), newest first."""
+    """Every audit-trail entry of one review (who changed what, with before/after), newest first.
+
+    Unfiltered: what a reader is shown comes from `review_audit_for`."""
     return AuditEvent.objects.filter(object_type=Review._meta.label_lower, object_id=str(review.pk)).select_related(
         "actor"
     )
+
+
+# ---- history and audit trail as a reader may see them ------------------------------------
+# HR, the agent and other leaders see a review as it was shared and what happened after: the draft
+# stage (texts later rewritten, goals added then removed, checklist notes) stays with its author and
+# admins (`scoping.can_read_review_draft_history`). The share is found by its recorded event rather
+# than by clock time, so rows written by servers with skewed clocks cannot cross the boundary; a
+# review marked shared without a share event (data loaded by hand) falls back to `shared_at`.
+
+SHARE_AUDIT_ACTION = f"review.{ReviewAction.SHARED}"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of a review's audit trail as shown to a reader."""
+
+    at: dt.datetime
+    actor_label: str
+    action: str
+    before: dict | None
+    after: dict | None
+
+
+def _share_stage(rows: QuerySet, share_filter: Q, review: Review) -> QuerySet:
+    """`rows` from the share on: from the share row (by id) or, lacking one, from `review.shared_at`."""
+    share = rows.filter(share_filter).order_by("pk").first()
+    if share is not None:
+        return rows.filter(pk__gte=share.pk)
+    return rows.filter(at__gte=review.shared_at)
+
+
+def review_history_for(user: User, review: Review) -> QuerySet[ReviewEvent]:
+    """The review's events the user may read, oldest first: all of them for its author and admins,
+    from the share on for everyone else (nothing of a draft)."""
+    events = review.events.select_related("actor").order_by("at", "pk")
+    if scoping.can_read_review_draft_history(user, review):
+        return events
+    if review.is_draft:
+        return events.none()
+    return _share_stage(events, Q(action=ReviewAction.SHARED), review)
+
+
+def review_audit_for(user: User, review: Review) -> list[AuditEntry] | None:
+    """The review's audit trail the user may read, newest first, or None for a user who reads no audit
+    trail; without the draft stage unless `can_read_review_draft_history`."""
+    if not scoping.can_read_review_audit(user):
+        return None
+    rows = review_audit_events(review).order_by("-at", "-pk")
+    full = scoping.can_read_review_draft_history(user, review)
+    if not full:
+        if review.is_draft:
+            return []
+        rows = _share_stage(rows, Q(action=SHARE_AUDIT_ACTION), review)
+    entries = []
+    for row in rows:
+        before = row.before
+        if not full and row.action == SHARE_AUDIT_ACTION and isinstance(before, dict):
+            # The share's "before" is the draft: keep only the status it left.
+            before = {key: value for key, value in before.items() if key == "status"}
+        entries.append(AuditEntry(row.at, row.actor_label, row.action, before, row.after))
+    return entries

@@ -34,8 +34,9 @@ from .models import Goal, Review
 from .selectors import (
     goal_progress,
     notifications_for,
-    review_audit_events,
+    review_audit_for,
     review_checklist,
+    review_history_for,
     review_summary,
     reviews_list,
 )
@@ -108,8 +109,8 @@ def review_new(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/review_new.html", {"form": form, "agent": initial.get("agent")})
 
 
-def _review_context(review: Review) -> dict:
-    """What the review page and its print version both show."""
+def _review_context(review: Review, user) -> dict:
+    """What the review page and its print version both show (the history as `user` may read it)."""
     goals = list(review.goals.all())
     return {
         "review": review,
@@ -118,18 +119,19 @@ def _review_context(review: Review) -> dict:
         "goals": [goal_progress(goal) for goal in goals] if not review.is_draft else [],
         "draft_goals": goals if review.is_draft else [],
         "amendments": review.amendments.select_related("author"),
-        "events": review.events.select_related("actor"),
+        "events": review_history_for(user, review),
+        "draft_history_hidden": not scoping.can_read_review_draft_history(user, review),
     }
 
 
 def _detail(request: HttpRequest, review: Review, *, status: int = 200, **forms) -> HttpResponse:
     user = request.user
-    context = _review_context(review) | {
+    context = _review_context(review, user) | {
         "can_edit": scoping.can_edit_review(user, review),
         "can_acknowledge": scoping.can_acknowledge_review(user, review),
         "can_amend": scoping.can_amend_review(user, review),
         "share_errors": forms.pop("share_errors", []),
-        "audit_events": review_audit_events(review) if scoping.can_read_review_audit(user) else None,
+        "audit_events": review_audit_for(user, review),
     }
     if context["can_edit"]:
         context["text_form"] = forms.get("text_form") or ReviewTextForm(instance=review, prefix="review")
@@ -286,7 +288,7 @@ def review_amend(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_print(request: HttpRequest, pk: int) -> HttpResponse:
     """A print-friendly page of the review, without forms."""
-    context = _review_context(_visible_review(request, pk))
+    context = _review_context(_visible_review(request, pk), request.user)
     return render(request, "reviews/review_print.html", context)
 
 

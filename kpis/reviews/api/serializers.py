@@ -7,7 +7,16 @@ from accounts import scoping
 from accounts.models import User
 from kpis.api.serializers import BoundedDateField, TargetStatusField
 from kpis.reviews.export import EXPORT_FORMATS
-from kpis.reviews.models import GOAL_KPI_CHOICES, PITFALL_NUMBERS, Goal, Review, ReviewPitfall, ReviewStatus
+from kpis.reviews.models import (
+    GOAL_KPI_CHOICES,
+    PITFALL_NUMBERS,
+    Goal,
+    Review,
+    ReviewAction,
+    ReviewEvent,
+    ReviewPitfall,
+    ReviewStatus,
+)
 
 
 @extend_schema_field({"type": "string", "enum": ReviewStatus.values}, component_name="ReviewStatusEnum")
@@ -24,6 +33,14 @@ class GoalKpiField(serializers.ChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(choices=GOAL_KPI_CHOICES, allow_blank=True, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": ReviewAction.values}, component_name="ReviewActionEnum")
+class ReviewActionField(serializers.ChoiceField):
+    """What happened to a review: created, edited, goal added, …, shared, acknowledged, amended."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ReviewAction.choices, **kwargs)
 
 
 class GoalSerializer(serializers.ModelSerializer):
@@ -144,3 +161,35 @@ class ReviewQuerySerializer(serializers.Serializer):
 
 class ReviewExportQuerySerializer(ReviewQuerySerializer):
     format = serializers.ChoiceField(choices=list(EXPORT_FORMATS), help_text="csv or xlsx.")
+
+
+class ReviewEventSerializer(serializers.ModelSerializer):
+    """One event of a review's history: who did what, when, from which status to which."""
+
+    actor = serializers.IntegerField(source="actor_id", read_only=True)
+    action = ReviewActionField(read_only=True)
+    from_status = ReviewStatusField(read_only=True)
+    to_status = ReviewStatusField(read_only=True)
+
+    class Meta:
+        model = ReviewEvent
+        fields = ["at", "actor", "action", "from_status", "to_status", "note"]
+        read_only_fields = fields
+
+
+class ReviewAuditEntrySerializer(serializers.Serializer):
+    """One audit-trail row of a review, with the values before and after the change."""
+
+    at = serializers.DateTimeField()
+    actor_label = serializers.CharField(help_text="The username of who acted, kept if the user is deleted.")
+    action = serializers.CharField()
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class ReviewHistorySerializer(serializers.Serializer):
+    """A review's history as the caller may read it: from the share on, unless they wrote the draft (or are
+    an admin); `audit` is null for callers who read no audit trail (only HR and admins do)."""
+
+    events = ReviewEventSerializer(many=True, help_text="Oldest first.")
+    audit = ReviewAuditEntrySerializer(many=True, allow_null=True, help_text="Newest first; null unless HR or admin.")

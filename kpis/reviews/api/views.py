@@ -1,5 +1,5 @@
 """Coaching reviews over the API: the scoped list and detail, drafts written by their author,
-goals and the pitfalls checklist, share, acknowledge, and the HR export (CSV/XLSX).
+goals and the pitfalls checklist, share, acknowledge, the history, and the HR export (CSV/XLSX).
 
 Every write goes through kpis.reviews.services; a caller outside a workflow rule gets the
 service's PermissionDenied (403) or ValidationError (400). The list and the export call the
@@ -19,7 +19,7 @@ from accounts import scoping
 from config.api_permissions import ApiViewMixin, CanExportReviews
 from kpis.reviews import services
 from kpis.reviews.export import EXPORT_FORMATS, reviews_export_response
-from kpis.reviews.selectors import review_summary, reviews_list
+from kpis.reviews.selectors import review_audit_for, review_history_for, review_summary, reviews_list
 
 from .serializers import (
     AcknowledgeSerializer,
@@ -29,6 +29,7 @@ from .serializers import (
     ReviewCreateSerializer,
     ReviewDetailSerializer,
     ReviewExportQuerySerializer,
+    ReviewHistorySerializer,
     ReviewQuerySerializer,
     ReviewSerializer,
     ReviewWriteSerializer,
@@ -191,6 +192,22 @@ class ReviewViewSet(
             review=review, actor=request.user, comment=serializer.validated_data["comment"]
         )
         return self._detail(review)
+
+    @extend_schema(
+        summary="A review's history and audit trail, as the caller may read them",
+        description="Events oldest first, audit rows newest first. HR, the agent and other leaders read them from "
+        "the share on (nothing of the draft stage); the author and admins read them whole.",
+        tags=TAGS,
+        responses=ReviewHistorySerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        review = self.get_object()
+        data = {
+            "events": review_history_for(request.user, review),
+            "audit": review_audit_for(request.user, review),
+        }
+        return Response(ReviewHistorySerializer(data).data)
 
     @extend_schema(
         summary="Add a SMART goal to a draft", tags=TAGS, request=GoalSerializer, responses={201: GoalSerializer}
