@@ -85,6 +85,17 @@ class User(AbstractUser):
     def is_hr(self) -> bool:
         return self.role == Role.HR
 
+    def save(self, *args, **kwargs):
+        # Django keeps the raw password in `_password` only after set_password() and clears it in
+        # save(); a re-hash at login clears it before saving. So this is the one moment a password
+        # really changes, whatever changed it (password page, admin, reset, `changepassword`).
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .services import user_tokens_revoke  # services import this module
+
+            user_tokens_revoke(user=self, actor=None, reason="password changed")
+
     def clean(self) -> None:
         super().clean()
         if self.role == Role.AGENT and self.team_id is None and not self.is_staff:
@@ -97,7 +108,11 @@ class AuditEvent(models.Model):
     """An append-only record of who changed, exported or imported what, and when."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # No database constraint and no action on delete: the trail is append-only (a trigger refuses
+    # UPDATE on PostgreSQL), so deleting a user leaves `actor_id` as it was and `actor_label` says who.
+    actor = models.ForeignKey(
+        User, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)

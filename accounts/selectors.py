@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models.functions import Lower
+from rest_framework.authtoken.models import Token
 
 from .models import Role, Team, User
 
@@ -35,3 +36,8 @@ def teams_by_slug(slugs: Iterable[str]) -> dict[str, Team]:
 def teams_by_id(ids: Iterable[int]) -> dict[int, Team]:
     wanted = {int(i) for i in ids if i is not None}
     return {team.pk: team for team in Team.objects.filter(pk__in=wanted)} if wanted else {}
+
+
+def api_token_created_at(user: User):
+    """When the user's API token was made (None: they have none); never the key itself."""
+    return Token.objects.filter(user=user).values_list("created", flat=True).first()

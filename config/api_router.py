@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import TeamViewSet, TokenView, UserViewSet
+from accounts.api.views import TeamViewSet, TokenRotateView, TokenView, UserViewSet
 from kpis.api.views import (
     AgentScorecardViewSet,
     KpiViewSet,
@@ -31,5 +31,6 @@ router.register("reviews", ReviewViewSet, basename="review")
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/token/rotate/", TokenRotateView.as_view(), name="auth-token-rotate"),
     *router.urls,
 ]

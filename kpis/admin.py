@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import DirtyDay, Snapshot, Target
+from .services import target_delete, target_save
 
 
 @admin.register(Target)
@@ -11,10 +12,16 @@ class TargetAdmin(admin.ModelAdmin):
     raw_id_fields = ("agent",)
     list_select_related = ("team", "agent")
 
+    # Admin writes go through the services, so they are validated and audited like the page and the API.
     def save_model(self, request, obj, form, change):
-        if not obj.set_by_id:
-            obj.set_by = request.user
-        super().save_model(request, obj, form, change)
+        target_save(target=obj, set_by=request.user)
+
+    def delete_model(self, request, obj):
+        target_delete(target=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for target in queryset:
+            target_delete(target=target, actor=request.user)
 
 
 @admin.register(Snapshot)

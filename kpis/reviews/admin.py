@@ -51,6 +51,10 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # A review (draft or shared) is removed by no one here: this also drops the bulk delete action.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
