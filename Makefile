@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-local
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install migrate seed serve worker beat lint format bench bench-ingest bench-import bench-load check clean
+.PHONY: screenshots run test install migrate seed serve worker beat lint format bench bench-ingest bench-import bench-load check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: seed serve
 
 test: install
 	$(VENV)/bin/pytest
+
+# The README's pictures, from the demo a newcomer sees (needs Debian's Chromium). Tests never write them.
+screenshots: install
+	$(PY) docs/screenshots.py
 
 worker: install
 	$(VENV)/bin/celery -A config.celery_app worker --loglevel=info --concurrency=2

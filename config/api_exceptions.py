@@ -12,7 +12,7 @@ import logging
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, InternalError, OperationalError
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -49,14 +49,12 @@ def _django_errors(exc: DjangoValidationError) -> dict:
 def exception_handler(exc, context):
     """DRF's handler, with every 400 shaped as {"detail", "errors"} and other errors as {"detail"}.
 
-    A database failure (connection lost, a constraint or trigger refusing a write) is answered with
-    a clean 503 and the request's transaction is rolled back, so nothing is half written.
+    A database error rolls the request's transaction back, so nothing is half written, and is answered
+    by what the caller can do about it: a conflict with stored data (409) or a value the column cannot
+    hold (400) will fail again as sent; a lost connection or a failing server (503) is worth a retry.
     """
     if isinstance(exc, DatabaseError):
-        logger.exception("database error during %s", context.get("request").path if context.get("request") else "?")
-        set_rollback()
-        body = {"detail": "The database could not complete this request; nothing was written. Retry shortly."}
-        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
+        return _database_error_response(exc, context)
     if isinstance(exc, ApplicationError):
         body = {"detail": exc.message, "errors": _plain(exc.errors)}
         exc = exceptions.ValidationError(body)
@@ -73,6 +71,30 @@ def exception_handler(exc, context):
     elif response is not None and isinstance(response.data, list):
         response.data = {"detail": " ".join(str(item) for item in response.data)}
     return response
+
+
+DATABASE_ERRORS = (
+    # (error type, HTTP status, body, retry-after seconds); the first match wins.
+    (IntegrityError, status.HTTP_409_CONFLICT, "This write conflicts with stored data (a record written at the "
+     "same time, or a rule of the database); nothing was written. Reload what you sent and send it again.", None),
+    (DataError, status.HTTP_400_BAD_REQUEST, "A value does not fit what the database can store; nothing was "
+     "written.", None),
+    ((OperationalError, InterfaceError, InternalError), status.HTTP_503_SERVICE_UNAVAILABLE,
+     "The database could not complete this request; nothing was written. Retry shortly.", 5),
+)  # fmt: skip
+
+
+def _database_error_response(exc: DatabaseError, context) -> Response:
+    request = context.get("request")
+    logger.exception("database error during %s", request.path if request is not None else "?")
+    set_rollback()
+    for types, code, detail, retry_after in DATABASE_ERRORS:
+        if isinstance(exc, types):
+            headers = {"Retry-After": str(retry_after)} if retry_after else None
+            return Response({"detail": detail}, status=code, headers=headers)
+    # A programming error (bad SQL, an unsupported feature) is ours to fix, not the caller's to retry.
+    body = {"detail": "The server failed to complete this request; nothing was written."}
+    return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -93,6 +115,7 @@ ERROR_RESPONSES = {
     "401": "Not signed in: give a token (`Authorization: Token …`) or a session.",
     "403": "Signed in, but this role may not do this.",
     "404": "Not found, or outside what the caller may see.",
+    "409": "The write conflicts with stored data; nothing was written.",
     "429": "Too many requests; retry after the time in the Retry-After header.",
     "503": "The database could not complete the request; nothing was written. Retry after Retry-After.",
 }

@@ -322,7 +322,7 @@ def channel_breakdown(*, scope: str, subject, period: Period) -> dict[str, dict[
             return resolver.resolve(kpi=code, day=period.date_to, channel=channel, agent_id=agent_id, team_id=team_id)
 
         figures = _figures(by_channel[channel], target_for, True)
-        if any(f.value for f in figures.values()):
+        if any(f.sample_size for f in figures.values()):  # a figure of 0 is data; no records is not
             breakdown[channel] = figures
     return breakdown
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from accounts.models import AuditEvent
@@ -28,10 +29,11 @@ def test_target_create_update_delete_are_audited(team, leader):
 
 
 def test_refused_target_writes_no_audit_event(team, leader):
-    with pytest.raises(Exception):  # noqa: B017 - ValidationError; what matters is nothing was written
+    with pytest.raises(ValidationError) as refused:  # volume is counted, never targeted
         target_save(
             target=Target(kpi="volume", scope=Scope.ORG, value=1, effective_from=dt.date(2026, 1, 1)), set_by=leader
         )
+    assert list(refused.value.message_dict) == ["kpi"]
     assert AuditEvent.objects.count() == 0
 
 

@@ -29,7 +29,7 @@ def test_a_database_error_mid_batch_writes_nothing_and_answers_cleanly(postgres,
             """
             CREATE FUNCTION refuse_boom() RETURNS trigger AS $$
             BEGIN
-                IF NEW.external_id = 'BOOM' THEN RAISE EXCEPTION 'disk full (simulated)'; END IF;
+                IF NEW.external_id = 'BOOM' THEN RAISE EXCEPTION 'disk full (simulated)' USING ERRCODE = 'disk_full'; END IF;
                 RETURN NEW;
             END; $$ LANGUAGE plpgsql;
             CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON tickets_ticket
@@ -51,3 +51,45 @@ def test_a_database_error_mid_batch_writes_nothing_and_answers_cleanly(postgres,
     ok = client.post("/api/v1/tickets/bulk/", {"records": [record("OK-after")]}, format="json")
     assert ok.status_code == 200, ok.json()
     assert list(Ticket.objects.values_list("external_id", flat=True)) == ["OK-after"]
+
+
+def refuse_with(condition: str) -> None:
+    """A trigger that makes the database refuse the ticket 'BAD' with the given SQLSTATE condition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE FUNCTION refuse_bad() RETURNS trigger AS $$
+            BEGIN
+                IF NEW.external_id = 'BAD' THEN RAISE {condition}; END IF;
+                RETURN NEW;
+            END; $$ LANGUAGE plpgsql;
+            CREATE TRIGGER refuse_bad BEFORE INSERT OR UPDATE ON tickets_ticket
+                FOR EACH ROW EXECUTE FUNCTION refuse_bad();
+            """
+        )
+
+
+def test_a_conflict_in_the_database_is_a_409_not_a_retry(postgres, agent, admin_user):
+    refuse_with("unique_violation")
+    client = APIClient()
+    client.force_authenticate(admin_user)
+
+    response = client.post("/api/v1/tickets/bulk/", {"records": [record("OK-1"), record("BAD")]}, format="json")
+
+    assert response.status_code == 409
+    assert "Retry-After" not in response
+    assert response.json()["detail"].startswith("This write conflicts with stored data")
+    assert Ticket.objects.count() == 0 and DirtyDay.objects.count() == 0
+
+
+def test_a_value_the_database_cannot_hold_is_a_400_not_a_retry(postgres, agent, admin_user):
+    refuse_with("numeric_value_out_of_range")
+    client = APIClient()
+    client.force_authenticate(admin_user)
+
+    response = client.post("/api/v1/tickets/", record("BAD"), format="json")
+
+    assert response.status_code == 400
+    assert "Retry-After" not in response
+    assert response.json() == {"detail": "A value does not fit what the database can store; nothing was written."}
+    assert Ticket.objects.count() == 0

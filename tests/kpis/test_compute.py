@@ -242,6 +242,11 @@ def test_ingestion_marks_dirty_and_the_refresh_recomputes_only_those_days(utc_te
     from surveys.services import survey_responses_upsert
 
     agent = AgentFactory(team=utc_team, email="dirty@example.com")
+    earlier = MONDAY - dt.timedelta(days=3)
+    SurveyResponseFactory(agent=agent, score=1, responded_at=NOON - dt.timedelta(days=3))
+    compute(earlier, MONDAY)
+    earlier_rows = list(Snapshot.objects.filter(date=earlier).order_by("pk").values_list("pk", "computed_at"))
+    assert earlier_rows and not Snapshot.objects.filter(date=MONDAY).exists()
     with django_capture_on_commit_callbacks(execute=True):  # eager Celery: the refresh runs on commit
         survey_responses_upsert(
             records=[
@@ -252,9 +257,12 @@ def test_ingestion_marks_dirty_and_the_refresh_recomputes_only_those_days(utc_te
                     "agent_email": "dirty@example.com",
                     "responded_at": NOON,
                 }
-            ]
+            ],
+            actor=None,
         )
     assert snap("csat", Scope.AGENT, agent=agent).value == 100.0
+    # Only the dirty day was recomputed: the earlier day's rows are the very same rows, untouched.
+    assert list(Snapshot.objects.filter(date=earlier).order_by("pk").values_list("pk", "computed_at")) == earlier_rows
     assert DirtyDay.objects.count() == 0
     assert snapshots_refresh_dirty() == 0
 

@@ -96,10 +96,12 @@ def test_target_precedence_on_scorecards(setup):
 
 def test_team_dashboard_rows_and_constant_queries(setup, django_assert_num_queries):
     team, alice, bob = setup
+    alice.first_name, bob.first_name = "Zoe", "Adam"  # agents are listed by name, not by id
+    alice.save(update_fields=["first_name"])
+    bob.save(update_fields=["first_name"])
     with django_assert_num_queries(5):
         board = team_dashboard(team=team, period=Period(D1, D2))
-    names = [row.agent.username for row in board.agents]
-    assert names == ["alice", "bob"] or sorted(names) == ["alice", "bob"]
+    assert [row.agent.username for row in board.agents] == ["bob", "alice"]
     by_name = {row.agent.username: row for row in board.agents}
     assert by_name["bob"].figures["csat"].denominator == 19
     assert board.team_figures["csat"].value == 50.0
@@ -114,6 +116,20 @@ def test_channel_and_category_breakdowns(setup):
     categories = dict(category_breakdown(team=team, period=Period(D1, D2)))
     assert categories["billing"]["volume"].value == 1.0
     assert categories["returns"]["resolution_rate"].value == 0.0
+
+
+def test_a_channel_whose_figures_are_all_zero_is_still_shown(setup):
+    team, alice, bob = setup
+    # A phone ticket opened before the period, whose one survey in the period is unhappy: CSAT 0 %, n = 1.
+    phone = TicketFactory(agent=alice, channel="phone", created_at=at(D1 - dt.timedelta(days=2)), solved_at=None)
+    SurveyResponseFactory(agent=alice, ticket=phone, score=1, responded_at=at(D2))
+    snapshots_compute(date_from=D1 - dt.timedelta(days=2), date_to=D2)
+
+    channels = channel_breakdown(scope=Scope.TEAM, subject=team, period=Period(D1, D2))
+
+    assert set(channels) == {"chat", "email", "phone"}
+    assert (channels["phone"]["csat"].value, channels["phone"]["csat"].sample_size) == (0.0, 1)
+    assert channels["phone"]["volume"].value == 0.0
 
 
 def test_series_has_a_point_per_day(setup):

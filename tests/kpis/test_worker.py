@@ -1,12 +1,16 @@
 """Celery on a real Redis broker with a real worker process (CI: PostgreSQL + Redis)."""
 
+import contextlib
 import datetime as dt
 import os
 import signal
 import time
 
+import psycopg
 import pytest
+from django.db import connection
 
+from accounts.models import Team
 from kpis import tasks
 from kpis.models import Snapshot
 from kpis.services import snapshots_compute
@@ -79,25 +83,68 @@ def test_a_real_worker_computes_snapshots_end_to_end(postgres, redis_url, transa
     assert snapshot_rows() == by_worker
 
 
+@contextlib.contextmanager
+def team_lock_held(team):
+    """Hold team's compute lock row from a second connection: a run that reaches this team waits there."""
+    other = psycopg.connect(**db_params(), autocommit=False)
+    try:
+        other.execute(
+            "INSERT INTO kpis_computelock (key, last_run_at) VALUES (%s, now()) "
+            "ON CONFLICT (key) DO UPDATE SET last_run_at = EXCLUDED.last_run_at",
+            [f"team:{team.pk}"],
+        )
+        yield other
+    finally:
+        other.rollback()
+        other.close()
+
+
+def db_params() -> dict:
+    settings_dict = connection.settings_dict
+    return {
+        "dbname": settings_dict["NAME"],
+        "user": settings_dict["USER"],
+        "host": settings_dict["HOST"] or "127.0.0.1",
+        "port": settings_dict["PORT"] or 5432,
+    }
+
+
+def backends_waiting_on_a_lock(other) -> list[int]:
+    # Inside a transaction the activity view is read once and then cached: clear it to see it change.
+    other.execute("SELECT pg_stat_clear_snapshot()")
+    rows = other.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+        "AND pid <> pg_backend_pid()"
+    ).fetchall()
+    return [pid for (pid,) in rows]
+
+
 def test_a_worker_killed_mid_run_leaves_the_same_rows_after_redelivery(postgres, redis_url, transactional_db):
-    start = build_org(teams=24, agents=3, days=6)
-    date_to = start + dt.timedelta(days=7)
+    start = build_org(teams=6, agents=2, days=4)
+    date_to = start + dt.timedelta(days=5)
     snapshots_compute(date_from=start, date_to=date_to)
     expected = snapshot_rows()
     Snapshot.objects.all().delete()
+    teams = list(Team.objects.order_by("pk"))  # the run computes teams in this order
 
-    with celery_worker(redis_url) as (process, queue):
+    with celery_worker(redis_url) as (process, queue), team_lock_held(teams[3]) as other:
         tasks.compute_snapshots.apply_async(args=[start.isoformat(), date_to.isoformat()], queue=queue)
+        # The run is now stopped mid-way, deterministically: three teams written, waiting for the fourth.
         deadline = time.monotonic() + 60
-        # Wait until some teams are written but not all, then kill the pool process mid-run.
-        while not Snapshot.objects.filter(scope="team").exists():
-            assert time.monotonic() < deadline, "the worker never started computing"
-            time.sleep(0.01)
-        assert not Snapshot.objects.filter(scope="org").exists(), "the run finished before it could be killed"
+        while not (waiting := backends_waiting_on_a_lock(other)):
+            assert time.monotonic() < deadline, "the worker never reached the held team"
+            time.sleep(0.05)
+        assert set(Snapshot.objects.filter(scope="team").values_list("team_id", flat=True)) == {
+            team.pk for team in teams[:3]
+        }
+        assert not Snapshot.objects.filter(scope="org").exists()
         children = pool_children(process.pid)
         assert children
         for pid in children:
             os.kill(pid, signal.SIGKILL)
+        for pid in waiting:  # the killed process' server session, left waiting on the lock
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        other.rollback()  # release the lock: the redelivered run goes through
         # acks_late + reject_on_worker_lost: the message goes back to the queue and runs again.
         deadline = time.monotonic() + 120
         while not Snapshot.objects.filter(scope="org").exists() or snapshot_rows() != expected:

@@ -1,0 +1,164 @@
+"""`make screenshots`: the README's pictures, taken from the demo a newcomer gets with `make run`.
+
+Builds the demo in a throw-away SQLite database (migrate, seed_demo, compute_kpis --dirty), serves it
+with `runserver` on a free loopback port, signs in as the demo's leader, agent and HR user in Debian's
+Chromium (Playwright) and writes docs/screenshots/*.png. Tests never write these files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"the demo server did not answer at {url}")
+
+
+def demo_users(env: dict) -> dict[str, str]:
+    """The first demo login of each role (admin, hr, leader, agent) by username."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from accounts.demo import demo_logins_list
+
+    first: dict[str, str] = {}
+    for login in demo_logins_list():
+        first.setdefault(login.role, login.username)
+    return first
+
+
+def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("make screenshots needs Debian's Chromium: sudo apt-get install chromium")
+    OUT.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(page, name: str) -> None:
+        path = OUT / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        written.append(path)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+
+        def signed_in(username: str, viewport: dict, **options):
+            context = browser.new_context(viewport=viewport, base_url=base_url, **options)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto("/accounts/login/")
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_load_state("networkidle")
+            return context, page
+
+        context, page = signed_in(users["leader"], LAPTOP)
+        page.locator("main a[href^='/teams/']").first.click()
+        page.wait_for_selector("html.charts-ready")
+        save(page, "leader-team-dashboard")
+        page.locator("a[href*='/kpis/csat/']").first.click()
+        page.wait_for_load_state()
+        save(page, "leader-drill-down")
+        page.go_back()
+        page.wait_for_selector("html.charts-ready")
+        page.locator("a[href^='/agents/']").first.click()
+        page.wait_for_selector("html.charts-ready")
+        save(page, "leader-agent-scorecard")
+        context.close()
+
+        context, page = signed_in(users["agent"], LAPTOP)
+        page.wait_for_selector("html.charts-ready")
+        save(page, "agent-scorecard")
+        context.close()
+        context, page = signed_in(users["agent"], PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        page.wait_for_selector("html.charts-ready")
+        save(page, "agent-scorecard-phone")
+        context.close()
+
+        if "hr" in users:
+            context, page = signed_in(users["hr"], LAPTOP)
+            save(page, "review-hr-list")
+            context.close()
+        browser.close()
+    return written
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="pulse-screenshots-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite3'}",
+        "REDIS_URL": "",
+    }
+    server = None
+    try:
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "seed_demo", "--if-empty")
+        manage(env, "compute_kpis", "--dirty")
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for(f"{base_url}/healthz")
+        users = demo_users(env)
+        from accounts.demo import DEMO_PASSWORD
+
+        for path in shoot(base_url, users, DEMO_PASSWORD):
+            print(f"wrote {path.relative_to(ROOT)}")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
