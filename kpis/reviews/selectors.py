@@ -9,19 +9,21 @@ from `kpis.targets.status_against`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts import scoping
 from accounts.models import AuditEvent, Team, User
 from kpis.days import local_date
-from kpis.models import Scope, TargetStatus
+from kpis.models import Scope, Snapshot, TargetStatus
 from kpis.pitfalls import review_pitfalls
-from kpis.selectors import Period, scorecard
-from kpis.targets import TargetResolver, status_against
+from kpis.registry import KPIS
+from kpis.selectors import Period, make_figure, scorecard
+from kpis.targets import status_against
 
 from .models import Goal, Notification, Review, ReviewAction, ReviewEvent, ReviewKpi, ReviewPitfall, ReviewStatus
 
@@ -190,40 +192,79 @@ def _today_for(goal: Goal) -> dt.date:
 
 
 def goal_progress(goal: Goal, today: dt.date | None = None) -> GoalProgress:
-    """Track a goal against the snapshots from the review to min(today, due date).
+    """Track one goal against the snapshots (see `goals_progress`)."""
+    return goals_progress([goal], today=today)[0]
+
+
+def goals_progress(goals: Iterable[Goal], today: dt.date | None = None) -> list[GoalProgress]:
+    """Track goals against the agent snapshots from the review to min(today, due date): one query for all.
 
     Before or on the due date: on track (the goal is met so far) or at risk; from the day after the
     due date (the due day's data is complete): achieved or missed. No data yet without a value.
+    The goal's own target value is the yardstick (no Target rows are read).
     """
-    if not goal.is_tracked:
-        return GoalProgress(goal=goal, status=GoalStatus.NOT_TRACKED)
-    today = today or _today_for(goal)
-    start = goal_window_start(goal)
-    end = min(today, goal.due_date)
-    final = today > goal.due_date
-    if end < start:
-        return GoalProgress(goal=goal, status=GoalStatus.NO_DATA, final=final)
-    window = Period(start, end)
-    # The goal's own target value is the yardstick: no Target rows are needed (one query).
-    figure = scorecard(
-        scope=Scope.AGENT, subject=goal.review.agent, period=window, with_previous=False, resolver=TargetResolver([])
-    )[goal.kpi]
-    verdict = status_against(goal.kpi, figure.value, goal.target_value, None)
-    if verdict == TargetStatus.NO_DATA:
-        status = GoalStatus.NO_DATA
-    elif verdict == TargetStatus.MET:
-        status = GoalStatus.ACHIEVED if final else GoalStatus.ON_TRACK
-    else:
-        status = GoalStatus.MISSED if final else GoalStatus.AT_RISK
-    return GoalProgress(
-        goal=goal,
-        status=status,
-        value=figure.value,
-        sample_size=figure.sample_size,
-        low_confidence=figure.low_confidence,
-        window=window,
-        final=final,
+    goals = list(goals)
+    windows: dict[int, tuple[Period | None, bool]] = {}
+    for goal in goals:
+        if goal.is_tracked:
+            day = today or _today_for(goal)
+            start, end = goal_window_start(goal), min(day, goal.due_date)
+            windows[goal.pk] = (Period(start, end) if end >= start else None, day > goal.due_date)
+    daily = _daily_agent_sums([(goal, windows[goal.pk][0]) for goal in goals if windows.get(goal.pk, (None,))[0]])
+    progress = []
+    for goal in goals:
+        if not goal.is_tracked:
+            progress.append(GoalProgress(goal=goal, status=GoalStatus.NOT_TRACKED))
+            continue
+        window, final = windows[goal.pk]
+        if window is None:
+            progress.append(GoalProgress(goal=goal, status=GoalStatus.NO_DATA, final=final))
+            continue
+        days = daily.get((goal.review.agent_id, goal.kpi), {})
+        in_window = [sums for date, sums in days.items() if window.date_from <= date <= window.date_to]
+        figure = make_figure(KPIS[goal.kpi], sum(n for n, _ in in_window), sum(d for _, d in in_window))
+        verdict = status_against(goal.kpi, figure.value, goal.target_value, None)
+        if verdict == TargetStatus.NO_DATA:
+            status = GoalStatus.NO_DATA
+        elif verdict == TargetStatus.MET:
+            status = GoalStatus.ACHIEVED if final else GoalStatus.ON_TRACK
+        else:
+            status = GoalStatus.MISSED if final else GoalStatus.AT_RISK
+        progress.append(
+            GoalProgress(
+                goal=goal,
+                status=status,
+                value=figure.value,
+                sample_size=figure.sample_size,
+                low_confidence=figure.low_confidence,
+                window=window,
+                final=final,
+            )
+        )
+    return progress
+
+
+def _daily_agent_sums(windows: list[tuple[Goal, Period]]) -> dict[tuple[int, str], dict[dt.date, tuple[float, int]]]:
+    """Per (agent, KPI), the daily numerator and denominator of every goal's window, in one query."""
+    if not windows:
+        return {}
+    rows = (
+        Snapshot.objects.filter(
+            scope=Scope.AGENT,
+            channel="",
+            agent_id__in={goal.review.agent_id for goal, _ in windows},
+            kpi__in={goal.kpi for goal, _ in windows},
+            date__gte=min(window.date_from for _, window in windows),
+            date__lte=max(window.date_to for _, window in windows),
+        )
+        .values("agent_id", "kpi", "date")
+        .annotate(num=Sum("numerator"), den=Sum("denominator"))  # an agent's rows under several teams add up
+        .order_by()
     )
+    daily: dict[tuple[int, str], dict[dt.date, tuple[float, int]]] = {}
+    for row in rows:
+        daily.setdefault((row["agent_id"], row["kpi"]), {})[row["date"]] = (row["num"], row["den"])
+    return daily
 
 
 def _tracked_goals(reviews: QuerySet[Review]) -> QuerySet[Goal]:
@@ -236,14 +277,13 @@ def _tracked_goals(reviews: QuerySet[Review]) -> QuerySet[Goal]:
 
 def goals_for_agent(*, agent: User, viewer: User, today: dt.date | None = None) -> list[GoalProgress]:
     """The goals of an agent's shared reviews the viewer may read, with their progress (scorecard panel)."""
-    goals = _tracked_goals(scoping.reviews_visible(viewer).filter(agent=agent))
-    return [goal_progress(goal, today=today) for goal in goals]
+    return goals_progress(_tracked_goals(scoping.reviews_visible(viewer).filter(agent=agent)), today=today)
 
 
 def goals_for_team(*, team: Team, viewer: User, today: dt.date | None = None) -> list[GoalProgress]:
     """The goals of the team's agents' shared reviews the viewer may read (team dashboard panel)."""
-    goals = _tracked_goals(scoping.reviews_visible(viewer).filter(Q(agent__team=team) | Q(team=team)))
-    return [goal_progress(goal, today=today) for goal in goals]
+    reviews = scoping.reviews_visible(viewer).filter(Q(agent__team=team) | Q(team=team))
+    return goals_progress(_tracked_goals(reviews), today=today)
 
 
 # ---- detail and export helpers -------------------------------------------------------------

@@ -32,7 +32,7 @@ from .forms import (
 )
 from .models import Goal, Review
 from .selectors import (
-    goal_progress,
+    goals_progress,
     notifications_for,
     review_audit_for,
     review_checklist,
@@ -116,7 +116,7 @@ def _review_context(review: Review, user) -> dict:
         "review": review,
         "summary": review_summary(review),
         "checklist": review_checklist(review),
-        "goals": [goal_progress(goal) for goal in goals] if not review.is_draft else [],
+        "goals": goals_progress(goals) if not review.is_draft else [],
         "draft_goals": goals if review.is_draft else [],
         "amendments": review.amendments.select_related("author"),
         "events": review_history_for(user, review),

@@ -62,3 +62,30 @@ def test_dashboard_and_scorecard_query_counts_do_not_grow(client, today):
     own = count(client, f"/me/?{period(20, today)}")
     client.force_login(small_agents[1])
     assert count(client, f"/me/?{period(3, today)}") == own
+
+
+def test_goal_tracking_costs_the_same_queries_for_one_goal_or_twenty_six(client, today):
+    from kpis.reviews.models import Goal
+    from tests.reviews.helpers import shared_review
+
+    small, small_agents = build("Small", agents=2, days=3, today=today)
+    big, big_agents = build("Big", agents=8, days=20, today=today)
+    compute(days=25)
+    leader = LeaderFactory(teams=[small, big])
+    period_of_review = (today - dt.timedelta(days=25), today - dt.timedelta(days=20))
+
+    def goal(n: int) -> dict:
+        kpi, value = [("csat", 80.0), ("aht", 300.0), ("fcr", 70.0)][n % 3]
+        return {"due_date": today + dt.timedelta(days=n), "description": f"Goal {n}", "kpi": kpi, "target_value": value}
+
+    shared_review(leader, small_agents[0], period=period_of_review, goals=[goal(0)])
+    for index, agent in enumerate(big_agents[:6]):  # 26 goals across six agents' reviews
+        shared_review(leader, agent, period=period_of_review, goals=[goal(n) for n in range(4 + (index < 2))])
+    assert Goal.objects.filter(review__agent__team=big).count() == 26
+    client.force_login(leader)
+    client.get("/teams/")  # warm the session
+
+    one_goal = count(client, f"/teams/{small.pk}/?{period(3, today)}")
+    page = client.get(f"/teams/{big.pk}/?{period(20, today)}")
+    assert page.content.decode().count("Goal ") >= 26
+    assert count(client, f"/teams/{big.pk}/?{period(20, today)}") == one_goal
