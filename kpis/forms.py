@@ -13,7 +13,7 @@ from accounts import scoping
 from tickets.models import Channel
 
 from .models import Scope, Target
-from .registry import KPIS
+from .registry import KPIS, scales_help_text
 from .selectors import DEFAULT_PRESET, PERIOD_PRESETS, Period, period_from_params
 
 
@@ -105,8 +105,7 @@ class TargetForm(forms.ModelForm):
             "team": "For a team target.",
             "agent": "For an agent target.",
             "channel": "Leave on all channels unless the target is for one channel only.",
-            "value": "In the KPI's unit: percent for CSAT, FCR and resolution rate; seconds for AHT, FRT and "
-            "resolution time; −100 to 100 for NPS; 1–7 for CES.",
+            "value": f"On the KPI's scale: {scales_help_text()}",
         }
 
     def __init__(self, *args, user, **kwargs):

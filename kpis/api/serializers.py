@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts import scoping
 from accounts.models import Team, User
 from kpis.models import Snapshot, Target, TargetStatus
+from kpis.registry import scales_help_text
 from kpis.selectors import PERIOD_PRESETS
 from tickets.api.records import id_field
 from tickets.models import Channel
@@ -55,8 +56,13 @@ class TargetSerializer(serializers.ModelSerializer):
 
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none(), required=False, allow_null=True)
     agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False, allow_null=True)
-    value = serializers.FloatField(min_value=-1e12, max_value=1e12)
-    stretch = serializers.FloatField(min_value=-1e12, max_value=1e12, required=False, allow_null=True)
+    value = serializers.FloatField(help_text=f"On the KPI's scale: {scales_help_text()}")
+    stretch = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="The excellent level: on the same scale, and at least (higher is better) or at most "
+        "(lower is better) the value.",
+    )
     effective_from = BoundedDateField()
     effective_to = BoundedDateField(required=False, allow_null=True, help_text="Inclusive; null means open-ended.")
 

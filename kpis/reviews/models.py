@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from kpis.registry import KPIS, Unit
+from kpis.models import FiniteFloatField
+from kpis.registry import KPIS
 
 GOAL_KPI_CHOICES = [(code, kpi.name) for code, kpi in KPIS.items() if kpi.has_target]
 PITFALL_NUMBERS = range(1, 6)
@@ -130,7 +131,7 @@ class Goal(models.Model):
     kpi = models.CharField(
         "KPI", max_length=32, choices=GOAL_KPI_CHOICES, blank=True, help_text="Leave empty for a goal without a KPI."
     )
-    target_value = models.FloatField("target value", null=True, blank=True)
+    target_value = FiniteFloatField("target value", null=True, blank=True)
     due_date = models.DateField("due date")
     description = models.TextField(help_text="Specific and measurable: what the agent will do, and how.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -162,15 +163,8 @@ class Goal(models.Model):
         if self.target_value is not None and not self.kpi:
             errors["kpi"] = "Choose the KPI this target value is for."
         kpi = KPIS.get(self.kpi) if self.kpi else None
-        if kpi is not None and self.target_value is not None:
-            if kpi.unit == Unit.PERCENT and not 0 <= self.target_value <= 100:
-                errors["target_value"] = "A percentage lies between 0 and 100."
-            elif kpi.code == "nps" and not -100 <= self.target_value <= 100:
-                errors["target_value"] = "NPS lies between -100 and 100."
-            elif kpi.code == "ces" and not 1 <= self.target_value <= 7:
-                errors["target_value"] = "CES lies between 1 and 7."
-            elif kpi.unit == Unit.SECONDS and self.target_value <= 0:
-                errors["target_value"] = "A duration target is a positive number of seconds."
+        if kpi is not None and (error := kpi.target_errors(self.target_value).get("value")):
+            errors["target_value"] = error  # the same scale as a target's (the registry's)
         if self.review_id and self.due_date and self.due_date <= self.review.period_end:
             errors["due_date"] = (
                 f"A goal is due after the reviewed period, which ends on {self.review.period_end:%d %b %Y}."

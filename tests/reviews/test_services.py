@@ -125,11 +125,20 @@ def test_goal_rules_give_field_errors_and_write_nothing(draft, leader):
     cases = [
         ({"kpi": "csat"}, {"target_value": ["Give the target value this KPI should reach."]}),
         ({"target_value": 80.0}, {"kpi": ["Choose the KPI this target value is for."]}),
-        ({"kpi": "csat", "target_value": 120.0}, {"target_value": ["A percentage lies between 0 and 100."]}),
+        (
+            {"kpi": "csat", "target_value": 120.0},
+            {"target_value": ["Customer Satisfaction: give a value from 0 to 100 %."]},
+        ),
         (
             {"kpi": "aht", "target_value": -5.0},
-            {"target_value": ["A duration target is a positive number of seconds."]},
+            {"target_value": ["Average Handling Time: give a value above 0 and at most 86,400 seconds."]},
         ),
+        (
+            {"kpi": "nps", "target_value": 500.0},
+            {"target_value": ["Net Promoter Score: give a value from -100 to 100."]},
+        ),
+        ({"kpi": "ces", "target_value": 99.0}, {"target_value": ["Customer Effort Score: give a value from 1 to 7."]}),
+        ({"kpi": "frt", "target_value": float("nan")}, {"target_value": ["Give a finite number."]}),
     ]
     for extra, expected in cases:
         with pytest.raises(ValidationError) as error:
