@@ -155,7 +155,7 @@ def snapshot_values(
         int(denominator),
         interval[0],
         interval[1],
-        kpi.code != "volume" and is_low_confidence(denominator),
+        not kpi.is_count and is_low_confidence(denominator),
         target.pk if target else None,
         target.value if target else None,
         target.stretch if target else None,

@@ -4,8 +4,8 @@ For each (source, day timestamp) family, the grouped query that `kpis.compute` b
 ORM (sums per local day, agent and channel, from the registry's aggregates) is wrapped in one
 `INSERT … SELECT`: GROUPING SETS roll it up to agent × channel, agent, team × channel and team;
 a lateral VALUES list turns the sums into one row per KPI; a lateral lookup picks the target in
-force by SPEC §4's precedence; value, Wilson interval, confidence flag and status are computed
-with the same formulas as `kpis.registry`, `kpis.stats` and `kpis.targets`. No snapshot row
+force by SPEC §4's precedence; value, Wilson interval, confidence flag and status are the SQL
+renderings of the very functions the Python path calls (`kpis.formulas`). No snapshot row
 passes through Python, which keeps a full recompute close to the cost of reading the records.
 `tests/kpis/test_compute_paths.py` pins this path to the Python one row for row.
 """
@@ -16,18 +16,16 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
+from .formulas import SQL, Sql, kpi_value, low_sample, status, wilson_percent
+from .models import Scope, Target
 from .registry import DEFINITIONS_VERSION, Kpi
-from .stats import Z_95
-
-# Sums of (end − start) come back from PostgreSQL as intervals.
-DURATION_SUMS = {"frt", "resolution_time"}
 
 
 def _numerator_sql(kpi: Kpi) -> str:
-    if kpi.code == "nps":
-        return '(r."nps__promoters" - r."nps__detractors")::double precision'
-    if kpi.code in DURATION_SUMS:
+    if kpi.numerator.is_duration:  # sums of (end − start) come back from PostgreSQL as intervals
         return f'EXTRACT(EPOCH FROM r."{kpi.code}__num")::double precision'
     return f'r."{kpi.code}__num"::double precision'
 
@@ -39,6 +37,15 @@ def _sum_columns(kpis: list[Kpi]) -> list[str]:
     return columns
 
 
+def _target_in_force_sql(team_id: int) -> tuple[str, tuple]:
+    """The target in force for each row `v` (day, kpi, channel, agent): the ORM's own `in_force` and
+    `by_precedence`, compiled with the row's columns in place of values."""
+    day, kpi, channel, agent_id = (RawSQL(f"v.{column}", ()) for column in ("day", "kpi", "channel", "agent_id"))
+    subject = Q(scope=Scope.AGENT, agent_id=agent_id) | Q(scope=Scope.TEAM, team_id=team_id) | Q(scope=Scope.ORG)
+    lookup = Target.objects.in_force(day).filter(subject, kpi=kpi).by_precedence(channel)
+    return lookup.values("id", "value", "stretch")[:1].query.sql_with_params()
+
+
 def insert_family_rows(*, team_id: int, base_sql: str, base_params: tuple, kpis: list[Kpi], now: dt.datetime) -> int:
     """Insert the agent and team snapshot rows of one KPI family for one team; returns the row count."""
     sums = ",\n".join(f'SUM(b."{column}") AS "{column}"' for column in _sum_columns(kpis))
@@ -47,13 +54,20 @@ def insert_family_rows(*, team_id: int, base_sql: str, base_params: tuple, kpis:
         f"{'true' if kpi.is_rate else 'false'}, '{kpi.direction.value}')"
         for kpi in kpis
     )
-    z = Z_95
-    wilson = (
-        "(v.p + {z2} / (2 * v.den) {sign} {z} * sqrt(v.p * (1 - v.p) / v.den + {z2} / (4.0 * v.den * v.den)))"
-        " / (1 + {z2} / v.den)"
+    lookup_sql, lookup_params = _target_in_force_sql(team_id)
+    v = {name: Sql(f"v.{name}") for name in ("num", "den", "value")}
+    target_value, stretch = Sql("tg.value"), Sql("tg.stretch")
+    low, high = wilson_percent(v["num"], v["den"], SQL)
+    count_codes = [Sql.of(kpi.code).text for kpi in kpis if kpi.is_count]
+    is_count = Sql(f"m.kpi IN ({', '.join(count_codes)})" if count_codes else "false")
+    value = SQL.when(
+        is_count,
+        kpi_value(Sql("m.num"), Sql("m.den"), scale=1, is_count=True),
+        kpi_value(Sql("m.num"), Sql("m.den"), scale=Sql("m.scale"), is_count=False),
     )
-    low = wilson.format(z=z, z2=z * z, sign="-")
-    high = wilson.format(z=z, z2=z * z, sign="+")
+    higher = status(v["value"], target_value, stretch, higher_is_better=True, ops=SQL)
+    lower = status(v["value"], target_value, stretch, higher_is_better=False, ops=SQL)
+    flagged = Sql(f"({is_count.text.replace('m.kpi', 'v.kpi')} IS FALSE AND {low_sample(v['den'], Sql('%s')).text})")
     sql = f"""
 WITH base AS ({base_sql}),
 rolled AS (
@@ -76,9 +90,7 @@ measures AS (
       AND NOT (r.g_channel = 0 AND r.row_channel IS NULL)
 ),
 valued AS (
-    SELECT m.*,
-           CASE WHEN m.kpi = 'volume' THEN m.num ELSE m.num * m.scale / m.den END AS value,
-           m.num / m.den AS p
+    SELECT m.*, {value.text} AS value
     FROM measures m
 )
 INSERT INTO kpis_snapshot (
@@ -86,36 +98,20 @@ INSERT INTO kpis_snapshot (
     low_confidence, target_id, target_value, stretch_value, status, definitions_version, computed_at
 )
 SELECT v.day, v.kpi, v.scope, %s, v.agent_id, v.channel, v.value, v.num, v.den,
-       CASE WHEN v.is_rate THEN GREATEST(0.0, {low}) * 100 END,
-       CASE WHEN v.is_rate THEN LEAST(1.0, {high}) * 100 END,
-       v.kpi <> 'volume' AND v.den < %s,
+       CASE WHEN v.is_rate THEN {low.text} END,
+       CASE WHEN v.is_rate THEN {high.text} END,
+       {flagged.text},
        tg.id, tg.value, tg.stretch,
        CASE
            WHEN tg.id IS NULL THEN 'no_target'
-           WHEN v.direction = 'higher' AND tg.stretch IS NOT NULL AND v.value >= tg.stretch THEN 'excellent'
-           WHEN v.direction = 'higher' AND v.value >= tg.value THEN 'met'
-           WHEN v.direction = 'lower' AND tg.stretch IS NOT NULL AND v.value <= tg.stretch THEN 'excellent'
-           WHEN v.direction = 'lower' AND v.value <= tg.value THEN 'met'
-           ELSE 'missed'
+           WHEN v.direction = 'higher' THEN {higher.text}
+           ELSE {lower.text}
        END,
        %s, %s
 FROM valued v
-LEFT JOIN LATERAL (
-    SELECT t.id, t.value, t.stretch
-    FROM kpis_target t
-    WHERE v.direction <> 'none'
-      AND t.kpi = v.kpi
-      AND t.effective_from <= v.day AND (t.effective_to IS NULL OR t.effective_to >= v.day)
-      AND (t.channel = '' OR t.channel = v.channel)
-      AND ((t.scope = 'agent' AND t.agent_id = v.agent_id) OR (t.scope = 'team' AND t.team_id = %s)
-           OR t.scope = 'org')
-    -- SPEC §4: agent+channel, agent, team+channel, team, org+channel, org.
-    ORDER BY CASE t.scope WHEN 'agent' THEN 0 WHEN 'team' THEN 2 ELSE 4 END
-             + CASE WHEN t.channel = '' THEN 1 ELSE 0 END
-    LIMIT 1
-) tg ON true
+LEFT JOIN LATERAL ({lookup_sql}) tg ON v.direction <> 'none'
 """
-    params = (*base_params, team_id, settings.KPI_MIN_SAMPLE, DEFINITIONS_VERSION, now, team_id)
+    params = (*base_params, team_id, settings.KPI_MIN_SAMPLE, DEFINITIONS_VERSION, now, *lookup_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

@@ -1,5 +1,10 @@
 """Targets, daily KPI snapshots and the bookkeeping that keeps them fresh."""
 
+from __future__ import annotations
+
+import datetime as dt
+import math
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role
 from tickets.models import Channel
 
-from .registry import KPI_CHOICES, KPIS
+from .registry import KPI_CHOICES, KPIS, Direction, Kpi
 
 
 class Scope(models.TextChoices):
@@ -35,6 +40,98 @@ def _scope_subject_condition() -> Q:
         | Q(scope=Scope.TEAM, team__isnull=False, agent__isnull=True)
         | Q(scope=Scope.AGENT, agent__isnull=False)
     )
+
+
+class FiniteFloatField(models.FloatField):
+    """A float a person sets (a target, a goal): NaN, ±infinity and out-of-range ints are field errors.
+
+    Django's FloatField accepts NaN and lets float(10**400) raise OverflowError. Validation only:
+    the column is a plain FloatField, so `deconstruct` names that and migrations see no change.
+    """
+
+    default_error_messages = {"not_finite": "Give a finite number."}
+    # Only None is "no value": Django skips validating a blank "" and the save then fails.
+    empty_values = [None]
+
+    def to_python(self, value):
+        try:
+            number = super().to_python(value)
+        except OverflowError:
+            raise ValidationError(self.error_messages["not_finite"], code="not_finite") from None
+        if number is not None and not math.isfinite(number):
+            raise ValidationError(self.error_messages["not_finite"], code="not_finite")
+        return number
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.FloatField", args, kwargs
+
+
+def _within_scale(kpi: Kpi, field: str) -> Q:
+    bounds = Q()
+    if kpi.lower_bound is not None:
+        bounds &= Q(**{f"{field}__{'gte' if kpi.lower_inclusive else 'gt'}": kpi.lower_bound})
+    if kpi.upper_bound is not None:
+        bounds &= Q(**{f"{field}__{'lte' if kpi.upper_inclusive else 'lt'}": kpi.upper_bound})
+    return bounds
+
+
+def _target_on_scale_condition() -> Q:
+    """The database's copy of the registry's scales: a target's value and stretch on its KPI's scale,
+    the stretch on the better side of the value, and no target for a KPI that takes none."""
+    condition = Q()
+    for kpi in KPIS.values():
+        if not kpi.has_target:
+            continue
+        better = (
+            Q(stretch__gte=models.F("value"))
+            if kpi.direction == Direction.HIGHER
+            else Q(stretch__lte=models.F("value"))
+        )
+        stretch = Q(stretch__isnull=True) | (_within_scale(kpi, "stretch") & better)
+        condition |= Q(kpi=kpi.code) & _within_scale(kpi, "value") & stretch
+    return condition
+
+
+# SPEC §4: which target applies, most specific first — (scope, the channel's own target?).
+TARGET_PRECEDENCE: tuple[tuple[str, bool], ...] = (
+    (Scope.AGENT, True),
+    (Scope.AGENT, False),
+    (Scope.TEAM, True),
+    (Scope.TEAM, False),
+    (Scope.ORG, True),
+    (Scope.ORG, False),
+)
+
+
+def in_force_between(date_from, date_to) -> Q:
+    """Targets in force on at least one day of [date_from, date_to] (one day: from = to). The one
+    definition of "in force"; `date_from`/`date_to` may be dates or SQL expressions (a column)."""
+    return Q(effective_from__lte=date_to) & (Q(effective_to__isnull=True) | Q(effective_to__gte=date_from))
+
+
+class TargetQuerySet(models.QuerySet):
+    def in_force(self, day) -> TargetQuerySet:
+        """Targets in force on `day`."""
+        return self.filter(in_force_between(day, day))
+
+    def intersecting(self, date_from, date_to) -> TargetQuerySet:
+        """Targets in force on at least one day of [date_from, date_to]."""
+        return self.filter(in_force_between(date_from, date_to))
+
+    def by_precedence(self, channel) -> TargetQuerySet:
+        """Most specific first (TARGET_PRECEDENCE), for a subject and `channel` ('' or a column)."""
+        rank = models.Case(
+            *(
+                models.When(
+                    Q(scope=scope) & (~Q(channel="") if channel_specific else Q(channel="")),
+                    then=models.Value(position),
+                )
+                for position, (scope, channel_specific) in enumerate(TARGET_PRECEDENCE)
+            ),
+            output_field=models.IntegerField(),
+        )
+        return self.filter(Q(channel="") | Q(channel=channel)).order_by(rank)
 
 
 class Target(models.Model):
@@ -63,14 +160,16 @@ class Target(models.Model):
     channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES_OR_ALL, blank=True, default="")
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty means open-ended.")
-    value = models.FloatField()
-    stretch = models.FloatField(null=True, blank=True, help_text="The excellent level, beyond the target.")
+    value = FiniteFloatField()
+    stretch = FiniteFloatField(null=True, blank=True, help_text="The excellent level, beyond the target.")
     rationale = models.TextField(blank=True, help_text="The business objective this target serves.")
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["kpi", "scope", "effective_from"]
@@ -79,6 +178,11 @@ class Target(models.Model):
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                 name="target_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=_target_on_scale_condition(),
+                name="target_value_on_kpi_scale",
+                violation_error_message="The target value or stretch lies off its KPI's scale.",
             ),
         ]
         indexes = [models.Index(fields=["kpi", "effective_from"], name="target_kpi_from")]
@@ -96,16 +200,19 @@ class Target(models.Model):
             return str(self.team)
         return "Whole organisation"
 
-    def overlapping(self) -> models.QuerySet["Target"]:
+    def in_force_on(self, day) -> bool:
+        """Whether this target is in force on `day` (the in-memory reading of `in_force_between`)."""
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def overlapping(self) -> TargetQuerySet:
         """Targets of the same KPI, subject and channel whose dates intersect this one's."""
         qs = Target.objects.filter(kpi=self.kpi, scope=self.scope, channel=self.channel)
         if self.scope == Scope.AGENT:
             qs = qs.filter(agent_id=self.agent_id)
         elif self.scope == Scope.TEAM:
             qs = qs.filter(team_id=self.team_id)
-        if self.effective_to is not None:
-            qs = qs.filter(effective_from__lte=self.effective_to)
-        qs = qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+        # Open-ended: as far as any target can reach.
+        qs = qs.intersecting(self.effective_from, self.effective_to or dt.date.max)
         if self.pk:
             qs = qs.exclude(pk=self.pk)
         return qs
@@ -129,13 +236,9 @@ class Target(models.Model):
                 errors["agent"] = "Targets are set for agents only."
         if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
             errors["effective_to"] = "The end date cannot be before the start date."
-        if kpi is not None and self.value is not None and self.stretch is not None:
-            if kpi.direction == "higher" and self.stretch < self.value:
-                errors["stretch"] = "For a higher-is-better KPI the stretch must be at least the target."
-            if kpi.direction == "lower" and self.stretch > self.value:
-                errors["stretch"] = "For a lower-is-better KPI the stretch must be at most the target."
-        if kpi is not None and kpi.unit == "percent" and self.value is not None and not 0 <= self.value <= 100:
-            errors["value"] = "A percentage target lies between 0 and 100."
+        if kpi is not None and kpi.has_target:
+            # The registry holds each KPI's scale; forms, API, admin and goals all get these errors.
+            errors.update(kpi.target_errors(self.value, self.stretch))
         if not errors and self.effective_from and self.scope:
             clash = self.overlapping().first()
             if clash is not None:

@@ -21,11 +21,10 @@ from .models import Scope, Target
 from .registry import (
     EFFICIENCY_KPIS,
     KPIS,
-    MAX_TARGET_STEP,
-    MAX_TARGET_STEP_FRACTION_SECONDS,
     QUALITY_KPIS,
     Direction,
     Unit,
+    target_step,
 )
 from .selectors import BASELINE_DAYS, KpiFigure, Period, baselines, channel_breakdown, scorecard
 
@@ -86,10 +85,7 @@ def _fmt(code: str, value: float | None) -> str:
 def _far_beyond(code: str, goal: float, baseline: float) -> bool:
     """A goal more than two suggested steps beyond the baseline, in the KPI's good direction."""
     kpi = KPIS[code]
-    if kpi.unit == Unit.SECONDS:
-        limit = baseline * 2 * MAX_TARGET_STEP_FRACTION_SECONDS
-    else:
-        limit = 2 * MAX_TARGET_STEP.get(code, 5.0)
+    limit = 2 * target_step(code, baseline)
     gap = goal - baseline if kpi.direction == Direction.HIGHER else baseline - goal
     return gap > limit
 
@@ -152,20 +148,15 @@ def _bias(scope: str, subject, period: Period, figures: dict[str, KpiFigure], co
     return evidence
 
 
-def _targets_in_force(day: dt.date) -> Q:
-    return Q(effective_from__lte=day) & (Q(effective_to__isnull=True) | Q(effective_to__gte=day))
-
-
 def team_pitfalls(*, team: Team, as_of: dt.date | None = None) -> list[PitfallCheck]:
     """The five pitfalls evaluated for a team's targets (team and agent level) and its data now."""
     as_of = as_of or timezone.localdate()
-    in_force = _targets_in_force(as_of)
     own = list(
-        Target.objects.filter(in_force)
+        Target.objects.in_force(as_of)
         .filter(Q(scope=Scope.TEAM, team=team) | Q(scope=Scope.AGENT, agent__team=team))
         .select_related("agent")
     )
-    org = list(Target.objects.filter(in_force, scope=Scope.ORG))
+    org = list(Target.objects.in_force(as_of).filter(scope=Scope.ORG))
     team_base = baselines(scope=Scope.TEAM, subject=team, as_of=as_of)
     agent_base: dict[int, dict[str, KpiFigure]] = {}
     goals = []
@@ -204,12 +195,12 @@ def team_pitfalls(*, team: Team, as_of: dt.date | None = None) -> list[PitfallCh
 def _misalignment(team: Team, own: list[Target], org: list[Target], as_of: dt.date) -> list[str]:
     evidence = []
     org_by_key = {(t.kpi, t.channel): t for t in org}
-    peers = Target.objects.filter(_targets_in_force(as_of), scope=Scope.TEAM).exclude(team=team)
+    peers = Target.objects.in_force(as_of).filter(scope=Scope.TEAM).exclude(team=team)
     peer_values: dict[tuple[str, str], list[float]] = defaultdict(list)
     for peer in peers:
         peer_values[(peer.kpi, peer.channel)].append(peer.value)
     for target in own:
-        if target.scope != Scope.TEAM:
+        if target.scope != Scope.TEAM or target.value is None:  # a draft without a value yet
             continue
         kpi = KPIS[target.kpi]
         org_target = org_by_key.get((target.kpi, target.channel))
@@ -236,7 +227,7 @@ def _misalignment(team: Team, own: list[Target], org: list[Target], as_of: dt.da
 
 
 def target_pitfalls(*, target: Target, as_of: dt.date | None = None) -> list[PitfallCheck]:
-    """Signals for one target before it is saved (the target form shows them)."""
+    """Signals for one target before it is saved (the target form shows them once a value is typed)."""
     as_of = as_of or timezone.localdate()
     if target.scope == Scope.AGENT and target.agent_id:
         base = baselines(scope=Scope.AGENT, subject=target.agent, as_of=as_of)
@@ -254,7 +245,7 @@ def target_pitfalls(*, target: Target, as_of: dt.date | None = None) -> list[Pit
             "Within reach of the baseline.",
         )
     ]
-    siblings = Target.objects.filter(_targets_in_force(as_of))
+    siblings = Target.objects.in_force(as_of)
     if team is not None:
         siblings = siblings.filter(Q(team=team) | Q(agent__team=team))
     codes = {target.kpi, *siblings.values_list("kpi", flat=True)}
@@ -266,7 +257,7 @@ def target_pitfalls(*, target: Target, as_of: dt.date | None = None) -> list[Pit
             "The rationale states the business objective.",
         )
     )
-    org = list(Target.objects.filter(_targets_in_force(as_of), scope=Scope.ORG))
+    org = list(Target.objects.in_force(as_of).filter(scope=Scope.ORG))
     mis = _misalignment(team, [target], org, as_of) if team is not None and target.scope == Scope.TEAM else []
     checks.append(_check(4, mis, "Agrees with the org-wide target and peer teams."))
     sample = base[target.kpi]
@@ -286,7 +277,7 @@ def review_pitfalls(*, agent: User, period: Period, goals: list[tuple[str, float
     codes = {code for code, _ in goals if code}
     single = _single_metric(codes, "goals") if codes else ["The review has no KPI goal yet."]
     checks.append(_check(2, single, "Goals cover quality and efficiency."))
-    team_targets = Target.objects.filter(_targets_in_force(period.date_to)).filter(
+    team_targets = Target.objects.in_force(period.date_to).filter(
         Q(scope=Scope.AGENT, agent=agent) | Q(scope=Scope.TEAM, team_id=agent.team_id) | Q(scope=Scope.ORG)
     )
     missing = [str(t) for t in team_targets if not t.rationale.strip()]

@@ -7,12 +7,15 @@ The SQL for those sums lives here too (`aggregates`), next to the formula text i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from tickets.models import SOLVED_STATUSES
+
+from .formulas import kpi_value
 
 # Bump when a formula changes: every snapshot records the version that produced it.
 DEFINITIONS_VERSION = 1
@@ -41,8 +44,68 @@ SOLVED = Q(solved_at__isnull=False, status__in=SOLVED_STATUSES)
 FIRST_CONTACT = Q(agent_replies=1, reopened_count=0)
 
 
-def _seconds_between(start: str, end: str) -> ExpressionWrapper:
-    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+def _number_text(number: float) -> str:
+    return f"{number:,.0f}" if float(number).is_integer() else f"{number:,g}"
+
+
+def _finite_or_none(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+# How a counted record adds to a KPI's numerator: declared once per KPI; the ORM aggregate (both
+# computation paths), the SQL reading of the sum and the drill-down all derive from it.
+
+
+@dataclass(frozen=True)
+class CountWhere:
+    """Counted records that also match `condition` (e.g. CSAT 4–5)."""
+
+    condition: Q = field(default_factory=Q)
+    is_duration = False
+
+    def aggregate(self, counted: Q):
+        return Count("id", filter=counted & self.condition)
+
+
+@dataclass(frozen=True)
+class NetCount:
+    """Counted records matching `plus` minus those matching `minus` (NPS: promoters − detractors)."""
+
+    plus: Q
+    minus: Q
+    is_duration = False
+
+    def aggregate(self, counted: Q):
+        return Count("id", filter=counted & self.plus) - Count("id", filter=counted & self.minus)
+
+
+@dataclass(frozen=True)
+class SumOf:
+    """The sum of a numeric field over the counted records."""
+
+    field: str
+    is_duration = False
+
+    def aggregate(self, counted: Q):
+        return Sum(self.field, filter=counted)
+
+
+@dataclass(frozen=True)
+class SecondsBetween:
+    """The sum of (end − start) over the counted records; the database returns it as a duration."""
+
+    start: str
+    end: str
+    is_duration = True
+
+    def aggregate(self, counted: Q):
+        return Sum(ExpressionWrapper(F(self.end) - F(self.start), output_field=DurationField()), filter=counted)
 
 
 @dataclass(frozen=True)
@@ -57,93 +120,116 @@ class Kpi:
     source: Source
     # The timestamp whose local calendar day (in the record's team time zone) holds the record.
     day_field: str
+    # Which records of `source` the KPI counts: its denominator, and the drill-down list.
+    counted: Q
+    # How each counted record adds to the numerator.
+    numerator: CountWhere | NetCount | SumOf | SecondsBetween
     # Multiplier from numerator/denominator to the displayed value (100 for % and NPS).
     scale: int = 1
     # Rates carry a 95 % Wilson score interval.
     is_rate: bool = False
-    # Survey KPIs: the survey kind they count.
-    survey_kind: str | None = None
     decimals: int = 1
+    # A count (volume) is its numerator: it sums over days, has no rate, interval or sample flag.
+    is_count: bool = False
+    # The scale a target, stretch or goal is set on: lower_bound … upper_bound, each end included
+    # unless its `*_inclusive` is False; None leaves that side open. Measured values are not
+    # clamped to it (one ticket may take longer than any sane target); only what people set is.
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+    lower_inclusive: bool = True
+    upper_inclusive: bool = True
 
     @property
     def has_target(self) -> bool:
         return self.direction != Direction.NONE
 
+    def on_scale(self, value: float) -> bool:
+        """Whether a finite `value` lies within this KPI's bounds."""
+        if not math.isfinite(value):
+            return False
+        low, high = self.lower_bound, self.upper_bound
+        above_low = low is None or value > low or (value == low and self.lower_inclusive)
+        below_high = high is None or value < high or (value == high and self.upper_inclusive)
+        return above_low and below_high
+
     @property
-    def is_survey(self) -> bool:
-        return self.source == Source.SURVEYS
+    def scale_text(self) -> str:
+        """The scale in words, e.g. "from 0 to 100 %" or "above 0 and at most 86,400 seconds"."""
+        unit = {Unit.PERCENT: " %", Unit.SECONDS: " seconds"}.get(self.unit, "")
+        low, high = self.lower_bound, self.upper_bound
+        if low is not None and high is not None and self.lower_inclusive and self.upper_inclusive:
+            return f"from {_number_text(low)} to {_number_text(high)}{unit}"
+        parts = []
+        if low is not None:
+            parts.append(f"{'at least' if self.lower_inclusive else 'above'} {_number_text(low)}")
+        if high is not None:
+            parts.append(f"{'at most' if self.upper_inclusive else 'below'} {_number_text(high)}")
+        return f"{' and '.join(parts)}{unit}" if parts else "any number"
+
+    def nearest_on_scale(self, value: float) -> float:
+        """`value` moved onto the scale (a suggestion is never one the form would refuse)."""
+        low, high = self.lower_bound, self.upper_bound
+        if low is not None and (value < low or (value == low and not self.lower_inclusive)):
+            return low if self.lower_inclusive else low + 1  # e.g. 1 s: durations are above 0
+        if high is not None and (value > high or (value == high and not self.upper_inclusive)):
+            return high if self.upper_inclusive else high - 1
+        return value
+
+    def value_error(self, value: object) -> str | None:
+        """Why `value` cannot be set as a target, stretch or goal of this KPI; None when it can."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "Give a number."
+        number = _finite_or_none(value)
+        if number is None or not self.on_scale(number):
+            return f"{self.name}: give a value {self.scale_text}."
+        return None
+
+    def target_errors(self, value: object, stretch: object = None) -> dict[str, str]:
+        """Field errors ("value", "stretch") of a target and its optional stretch on this KPI's scale.
+
+        The stretch is the excellent level: on the scale and on the better side of the value.
+        None, or what is not a finite number, is left to the field's own validation (the models'
+        FiniteFloatField), so that one mistake gives one message.
+        """
+        value, stretch = _finite_or_none(value), _finite_or_none(stretch)
+        errors: dict[str, str] = {}
+        if value is not None and (error := self.value_error(value)):
+            errors["value"] = error
+        if stretch is not None:
+            if error := self.value_error(stretch):
+                errors["stretch"] = error
+            elif value is not None and "value" not in errors:
+                if self.direction == Direction.HIGHER and stretch < value:
+                    errors["stretch"] = "For a higher-is-better KPI the stretch must be at least the target."
+                elif self.direction == Direction.LOWER and stretch > value:
+                    errors["stretch"] = "For a lower-is-better KPI the stretch must be at most the target."
+        return errors
 
     def aggregates(self) -> dict[str, object]:
-        """The SQL aggregates of numerator and denominator, for a queryset of `source` rows."""
-        num, den = f"{self.code}__num", f"{self.code}__den"
-        match self.code:
-            case "csat":
-                kind = Q(kind="csat")
-                return {num: Count("id", filter=kind & Q(score__gte=4)), den: Count("id", filter=kind)}
-            case "nps":
-                kind = Q(kind="nps")
-                return {
-                    f"{self.code}__promoters": Count("id", filter=kind & Q(score__gte=9)),
-                    f"{self.code}__detractors": Count("id", filter=kind & Q(score__lte=6)),
-                    den: Count("id", filter=kind),
-                }
-            case "ces":
-                kind = Q(kind="ces")
-                return {num: Sum("score", filter=kind), den: Count("id", filter=kind)}
-            case "aht":
-                timed = SOLVED & Q(handle_time_seconds__isnull=False)
-                return {num: Sum("handle_time_seconds", filter=timed), den: Count("id", filter=timed)}
-            case "frt":
-                answered = Q(first_response_at__isnull=False)
-                return {
-                    num: Sum(_seconds_between("created_at", "first_response_at"), filter=answered),
-                    den: Count("id", filter=answered),
-                }
-            case "resolution_time":
-                return {
-                    num: Sum(_seconds_between("created_at", "solved_at"), filter=SOLVED),
-                    den: Count("id", filter=SOLVED),
-                }
-            case "fcr":
-                return {num: Count("id", filter=SOLVED & FIRST_CONTACT), den: Count("id", filter=SOLVED)}
-            case "resolution_rate":
-                return {num: Count("id", filter=SOLVED), den: Count("id")}
-            case "volume":
-                return {num: Count("id"), den: Count("id")}
-        raise KeyError(self.code)
-
-    def record_filter(self) -> Q:
-        """Which records of `source` count in the denominator (the drill-down list)."""
+        """The ORM aggregates of numerator and denominator, for a queryset of `source` rows."""
         return {
-            "csat": Q(kind="csat"),
-            "nps": Q(kind="nps"),
-            "ces": Q(kind="ces"),
-            "aht": SOLVED & Q(handle_time_seconds__isnull=False),
-            "frt": Q(first_response_at__isnull=False),
-            "resolution_time": SOLVED,
-            "fcr": SOLVED,
-        }.get(self.code, Q())
+            f"{self.code}__num": self.numerator.aggregate(self.counted),
+            f"{self.code}__den": Count("id", filter=self.counted),
+        }
 
     def numerator_denominator(self, row: dict) -> tuple[float, int]:
         """Read this KPI's numerator and denominator from a row produced by `aggregates()`."""
-        den = row.get(f"{self.code}__den") or 0
-        if self.code == "nps":
-            num = (row.get("nps__promoters") or 0) - (row.get("nps__detractors") or 0)
-        else:
-            num = row.get(f"{self.code}__num") or 0
-        if hasattr(num, "total_seconds"):  # summed durations come back as timedelta
+        num, den = row.get(f"{self.code}__num") or 0, row.get(f"{self.code}__den") or 0
+        if self.numerator.is_duration and hasattr(num, "total_seconds"):  # a summed duration
             num = num.total_seconds()
         return float(num), int(den)
 
     def value(self, numerator: float, denominator: int) -> float | None:
         """sum(numerator) / sum(denominator) × scale; None ("no data") when nothing was counted."""
-        if self.code == "volume":
-            return float(numerator)
-        if not denominator:
+        if not denominator and not self.is_count:
             return None
-        # Multiply before dividing so that e.g. 29/100 gives exactly 29.0, not 28.999….
-        return numerator * self.scale / denominator
+        return float(kpi_value(numerator, denominator, scale=self.scale, is_count=self.is_count))
 
+
+# Upper bounds of duration targets: beyond these a figure is a typing error, not a goal.
+MAX_HANDLE_TIME_SECONDS = 24 * 3600.0
+MAX_FIRST_RESPONSE_SECONDS = 30 * 24 * 3600.0
+MAX_RESOLUTION_SECONDS = 365 * 24 * 3600.0
 
 KPIS: dict[str, Kpi] = {
     kpi.code: kpi
@@ -158,9 +244,12 @@ KPIS: dict[str, Kpi] = {
             denominator_text="CSAT responses",
             source=Source.SURVEYS,
             day_field="responded_at",
+            counted=Q(kind="csat"),
+            numerator=CountWhere(Q(score__gte=4)),
             scale=100,
             is_rate=True,
-            survey_kind="csat",
+            lower_bound=0.0,
+            upper_bound=100.0,
         ),
         Kpi(
             code="nps",
@@ -172,9 +261,12 @@ KPIS: dict[str, Kpi] = {
             denominator_text="NPS responses",
             source=Source.SURVEYS,
             day_field="responded_at",
+            counted=Q(kind="nps"),
+            numerator=NetCount(plus=Q(score__gte=9), minus=Q(score__lte=6)),
             scale=100,
-            survey_kind="nps",
             decimals=0,
+            lower_bound=-100.0,
+            upper_bound=100.0,
         ),
         Kpi(
             code="ces",
@@ -186,8 +278,11 @@ KPIS: dict[str, Kpi] = {
             denominator_text="CES responses",
             source=Source.SURVEYS,
             day_field="responded_at",
-            survey_kind="ces",
+            counted=Q(kind="ces"),
+            numerator=SumOf("score"),
             decimals=2,
+            lower_bound=1.0,
+            upper_bound=7.0,
         ),
         Kpi(
             code="aht",
@@ -199,7 +294,12 @@ KPIS: dict[str, Kpi] = {
             denominator_text="solved tickets with a handle time",
             source=Source.TICKETS,
             day_field="solved_at",
+            counted=SOLVED & Q(handle_time_seconds__isnull=False),
+            numerator=SumOf("handle_time_seconds"),
             decimals=0,
+            lower_bound=0.0,
+            upper_bound=MAX_HANDLE_TIME_SECONDS,
+            lower_inclusive=False,
         ),
         Kpi(
             code="frt",
@@ -211,7 +311,12 @@ KPIS: dict[str, Kpi] = {
             denominator_text="tickets with a first response",
             source=Source.TICKETS,
             day_field="first_response_at",
+            counted=Q(first_response_at__isnull=False),
+            numerator=SecondsBetween("created_at", "first_response_at"),
             decimals=0,
+            lower_bound=0.0,
+            upper_bound=MAX_FIRST_RESPONSE_SECONDS,
+            lower_inclusive=False,
         ),
         Kpi(
             code="resolution_time",
@@ -223,7 +328,12 @@ KPIS: dict[str, Kpi] = {
             denominator_text="solved tickets",
             source=Source.TICKETS,
             day_field="solved_at",
+            counted=SOLVED,
+            numerator=SecondsBetween("created_at", "solved_at"),
             decimals=0,
+            lower_bound=0.0,
+            upper_bound=MAX_RESOLUTION_SECONDS,
+            lower_inclusive=False,
         ),
         Kpi(
             code="fcr",
@@ -235,8 +345,12 @@ KPIS: dict[str, Kpi] = {
             denominator_text="solved tickets",
             source=Source.TICKETS,
             day_field="solved_at",
+            counted=SOLVED,
+            numerator=CountWhere(FIRST_CONTACT),
             scale=100,
             is_rate=True,
+            lower_bound=0.0,
+            upper_bound=100.0,
         ),
         Kpi(
             code="resolution_rate",
@@ -248,8 +362,12 @@ KPIS: dict[str, Kpi] = {
             denominator_text="tickets created",
             source=Source.TICKETS,
             day_field="created_at",
+            counted=Q(),
+            numerator=CountWhere(SOLVED),
             scale=100,
             is_rate=True,
+            lower_bound=0.0,
+            upper_bound=100.0,
         ),
         Kpi(
             code="volume",
@@ -261,7 +379,11 @@ KPIS: dict[str, Kpi] = {
             denominator_text="tickets created",
             source=Source.TICKETS,
             day_field="created_at",
+            counted=Q(),
+            numerator=CountWhere(),
             decimals=0,
+            lower_bound=0.0,
+            is_count=True,
         ),
     )
 }
@@ -272,8 +394,9 @@ QUALITY_KPIS = ("csat", "nps", "ces", "fcr")
 EFFICIENCY_KPIS = ("aht", "frt", "resolution_time")
 
 
-def get_kpi(code: str) -> Kpi:
-    return KPIS[code]
+def scales_help_text() -> str:
+    """The scale of every KPI that takes a target, in words, for the help text of value fields."""
+    return "; ".join(f"{kpi.name} {kpi.scale_text}" for kpi in KPIS.values() if kpi.has_target) + "."
 
 
 def kpis_by_day_field() -> dict[tuple[Source, str], list[Kpi]]:
@@ -303,3 +426,13 @@ BENCHMARKS: dict[tuple[str, str], tuple[float, float | None]] = {
 # and scores, a fraction of the baseline for durations.
 MAX_TARGET_STEP: dict[str, float] = {"csat": 5.0, "fcr": 5.0, "resolution_rate": 5.0, "nps": 10.0, "ces": 0.3}
 MAX_TARGET_STEP_FRACTION_SECONDS = 0.15
+
+
+def target_step(kpi_code: str, baseline: float) -> float:
+    """The largest step one new target takes from its baseline: a share of a duration, else fixed points.
+
+    The one rule behind the suggested next target and the "far beyond the baseline" pitfall signal.
+    """
+    if KPIS[kpi_code].unit == Unit.SECONDS:
+        return abs(baseline) * MAX_TARGET_STEP_FRACTION_SECONDS
+    return MAX_TARGET_STEP[kpi_code]

@@ -26,13 +26,12 @@ from .models import Scope, Snapshot, Target
 from .registry import (
     BENCHMARKS,
     KPIS,
-    MAX_TARGET_STEP,
-    MAX_TARGET_STEP_FRACTION_SECONDS,
     Direction,
     Kpi,
     Source,
     Unit,
     kpis_by_day_field,
+    target_step,
 )
 from .stats import is_low_confidence, wilson_interval
 from .targets import TargetResolver, status_against, targets_intersecting
@@ -125,11 +124,11 @@ class KpiFigure:
 
     @property
     def sample_size(self) -> int:
-        return int(self.numerator) if self.kpi.code == "volume" else self.denominator
+        return int(self.numerator) if self.kpi.is_count else self.denominator
 
     @property
     def low_confidence(self) -> bool:
-        return self.kpi.code != "volume" and self.value is not None and is_low_confidence(self.denominator)
+        return not self.kpi.is_count and self.value is not None and is_low_confidence(self.denominator)
 
     @property
     def target_value(self) -> float | None:
@@ -180,7 +179,7 @@ def make_figure(
     )
     if previous is not None:
         figure.previous_value = kpi.value(*previous)
-        figure.previous_sample_size = int(previous[0]) if kpi.code == "volume" else int(previous[1])
+        figure.previous_sample_size = int(previous[0]) if kpi.is_count else int(previous[1])
     return figure
 
 
@@ -430,19 +429,19 @@ def suggest_target(*, kpi_code: str, baseline: KpiFigure, channel: str = "") -> 
         )
         return TargetSuggestion(value=benchmark, reason=reason, **common)
     if benchmark is None:
-        return TargetSuggestion(value=_round(kpi, base), reason="No benchmark: hold the baseline.", **common)
+        value = kpi.nearest_on_scale(_round(kpi, base))
+        return TargetSuggestion(value=value, reason="No benchmark: hold the baseline.", **common)
     gap = benchmark - base
     ahead = gap <= 0 if kpi.direction == Direction.HIGHER else gap >= 0
     if ahead:
         return TargetSuggestion(
-            value=_round(kpi, base), reason="Already at or beyond the benchmark: hold the baseline.", **common
+            value=kpi.nearest_on_scale(_round(kpi, base)),
+            reason="Already at or beyond the benchmark: hold the baseline.",
+            **common,
         )
-    if kpi.unit == Unit.SECONDS:
-        max_step = base * MAX_TARGET_STEP_FRACTION_SECONDS
-    else:
-        max_step = MAX_TARGET_STEP.get(kpi_code, abs(gap))
+    max_step = target_step(kpi_code, base)
     step = max(-max_step, min(max_step, gap / 2))
-    value = _round(kpi, base + step)
+    value = kpi.nearest_on_scale(_round(kpi, base + step))
     reason = (
         f"Half the gap from the {BASELINE_DAYS}-day baseline toward the benchmark, "
         f"at most {max_step:.1f} {kpi.unit} in one step."
@@ -481,7 +480,7 @@ def kpi_records(
         teams = [subject]
     else:
         teams = list(Team.objects.all())
-    qs = qs.filter(kpi.record_filter()).filter(_day_bounds_filter(kpi.day_field, period, teams))
+    qs = qs.filter(kpi.counted).filter(_day_bounds_filter(kpi.day_field, period, teams))
     if channel:
         qs = qs.filter(**{channel_field: channel})
     return qs.order_by(f"-{kpi.day_field}", "-pk")

@@ -6,26 +6,18 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Q
-
-from .models import Scope, Target, TargetStatus
+from .formulas import status
+from .models import TARGET_PRECEDENCE, Scope, Target, TargetStatus
 from .registry import KPIS, Direction
 
 
 def targets_intersecting(date_from: dt.date, date_to: dt.date) -> list[Target]:
     """Every target in force on at least one day of [date_from, date_to], in one query."""
-    return list(
-        Target.objects.filter(effective_from__lte=date_to).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=date_from)
-        )
-    )
+    return list(Target.objects.intersecting(date_from, date_to))
 
 
 class TargetResolver:
-    """Resolves the most specific target in force from an in-memory list of targets.
-
-    Precedence: agent+channel, agent, team+channel, team, org+channel, org.
-    """
+    """Resolves the most specific target in force (TARGET_PRECEDENCE) from an in-memory list of targets."""
 
     def __init__(self, targets: Iterable[Target]) -> None:
         self._by_key: dict[tuple, list[Target]] = defaultdict(list)
@@ -34,10 +26,7 @@ class TargetResolver:
             self._by_key[(target.kpi, target.scope, subject, target.channel)].append(target)
 
     def _in_force(self, key: tuple, day: dt.date) -> Target | None:
-        for target in self._by_key.get(key, ()):
-            if target.effective_from <= day and (target.effective_to is None or day <= target.effective_to):
-                return target
-        return None
+        return next((target for target in self._by_key.get(key, ()) if target.in_force_on(day)), None)
 
     def resolve(
         self, *, kpi: str, day: dt.date, channel: str = "", agent_id: int | None = None, team_id: int | None = None
@@ -45,18 +34,13 @@ class TargetResolver:
         """The target in force for an agent (falling back to `team_id`), a team, or the org."""
         if not KPIS[kpi].has_target:
             return None
-        candidates: list[tuple] = []
-        if agent_id is not None:
-            candidates += [(Scope.AGENT, agent_id)]
-        if team_id is not None:
-            candidates += [(Scope.TEAM, team_id)]
-        candidates += [(Scope.ORG, None)]
-        for scope, subject in candidates:
-            channels = [channel, ""] if channel else [""]
-            for each in channels:
-                found = self._in_force((kpi, scope, subject, each), day)
-                if found is not None:
-                    return found
+        subjects = {Scope.AGENT: agent_id, Scope.TEAM: team_id, Scope.ORG: None}
+        for scope, channel_specific in TARGET_PRECEDENCE:
+            if (scope != Scope.ORG and subjects[scope] is None) or (channel_specific and not channel):
+                continue
+            found = self._in_force((kpi, scope, subjects[scope], channel if channel_specific else ""), day)
+            if found is not None:
+                return found
         return None
 
 
@@ -71,10 +55,4 @@ def status_against(kpi_code: str, value: float | None, target_value: float | Non
     kpi = KPIS[kpi_code]
     if target_value is None or kpi.direction == Direction.NONE:
         return TargetStatus.NO_TARGET
-    if kpi.direction == Direction.HIGHER:
-        if stretch is not None and value >= stretch:
-            return TargetStatus.EXCELLENT
-        return TargetStatus.MET if value >= target_value else TargetStatus.MISSED
-    if stretch is not None and value <= stretch:
-        return TargetStatus.EXCELLENT
-    return TargetStatus.MET if value <= target_value else TargetStatus.MISSED
+    return TargetStatus(status(value, target_value, stretch, higher_is_better=kpi.direction == Direction.HIGHER))

@@ -6,8 +6,6 @@ every figure comes from `kpis.selectors`; templates only format.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,6 +25,7 @@ from kpis.reviews.selectors import goals_for_agent, goals_for_team, reviews_for_
 from tickets.models import Channel
 
 from . import pitfalls, selectors, services
+from .exports import records_csv_response
 from .forms import PeriodForm, PitfallConfirmForm, RecordsForm, TargetForm
 from .models import PitfallConfirmation, Scope, Target
 from .registry import KPIS, Source
@@ -254,102 +253,8 @@ def _records_page(
     return render(request, "kpis/records.html", context)
 
 
-TICKET_COLUMNS = [
-    "external_id",
-    "team",
-    "agent",
-    "agent_email",
-    "channel",
-    "category",
-    "priority",
-    "status",
-    "created_at",
-    "first_response_at",
-    "solved_at",
-    "handle_time_seconds",
-    "agent_replies",
-    "reopened_count",
-]
-SURVEY_COLUMNS = [
-    "external_id",
-    "team",
-    "agent",
-    "agent_email",
-    "kind",
-    "score",
-    "responded_at",
-    "ticket_external_id",
-    "channel",
-    "category",
-    "comment",
-]
-
-
-def _csv_cell(value) -> str:
-    """One CSV cell: ISO 8601 timestamps; text that a spreadsheet would run as a formula is quoted."""
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _ticket_row(ticket) -> list:
-    agent = ticket.agent
-    return [
-        ticket.external_id,
-        ticket.team.slug if ticket.team else "",
-        agent.username if agent else "",
-        agent.email if agent else "",
-        ticket.channel,
-        ticket.category,
-        ticket.priority,
-        ticket.status,
-        ticket.created_at,
-        ticket.first_response_at,
-        ticket.solved_at,
-        ticket.handle_time_seconds,
-        ticket.agent_replies,
-        ticket.reopened_count,
-    ]
-
-
-def _survey_row(response) -> list:
-    agent, ticket = response.agent, response.ticket
-    return [
-        response.external_id,
-        response.team.slug if response.team else "",
-        agent.username if agent else "",
-        agent.email if agent else "",
-        response.kind,
-        response.score,
-        response.responded_at,
-        ticket.external_id if ticket else "",
-        ticket.channel if ticket else "",
-        ticket.category if ticket else "",
-        response.comment,
-    ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _records_csv(request: HttpRequest, *, kpi_code: str, scope: str, subject, name: str) -> StreamingHttpResponse:
     form, records = _records(request, kpi_code=kpi_code, scope=scope, subject=subject)
-    is_tickets = KPIS[kpi_code].source == Source.TICKETS
-    columns, row = (TICKET_COLUMNS, _ticket_row) if is_tickets else (SURVEY_COLUMNS, _survey_row)
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(columns)
-        for record in records.iterator(chunk_size=2000):
-            yield writer.writerow([_csv_cell(value) for value in row(record)])
-
     period = form.period
     services.records_export_audit(
         actor=request.user,
@@ -360,9 +265,7 @@ def _records_csv(request: HttpRequest, *, kpi_code: str, scope: str, subject, na
         date_to=period.date_to,
     )
     filename = f"{kpi_code}-{name}-{period.date_from.isoformat()}-{period.date_to.isoformat()}.csv"
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return records_csv_response(records, kpi_code=kpi_code, filename=filename)
 
 
 @login_required
@@ -419,15 +322,14 @@ def target_list(request: HttpRequest) -> HttpResponse:
                 "target": target,
                 "kpi": KPIS[target.kpi],
                 "can_edit": target.pk in writable,
-                "in_force": target.effective_from <= today
-                and (target.effective_to is None or today <= target.effective_to),
+                "in_force": target.in_force_on(today),
             }
             for target in targets
             if target.scope == scope
         ]
         if rows:
             groups.append((label, rows))
-    context = {"groups": groups, "can_write": scoping.can_write_targets(request.user)}
+    context = {"groups": groups, "can_write": scoping.manages_teams(request.user)}
     return render(request, "kpis/target_list.html", context)
 
 
@@ -463,7 +365,9 @@ def _target_panel(form: TargetForm) -> dict | None:
         "baseline": baseline,
         "baseline_period": selectors.baseline_period(today),
         "suggestion": suggestion,
-        "checks": pitfalls.target_pitfalls(target=draft, as_of=today),
+        # The signals judge a value: until one on the KPI's scale is typed (an off-scale one is a
+        # field error of the form), the panel shows the baseline and the suggestion alone.
+        "checks": pitfalls.target_pitfalls(target=draft, as_of=today) if draft.value is not None else None,
     }
 
 
@@ -498,7 +402,7 @@ def _target_form_page(request: HttpRequest, target: Target | None) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def target_new(request: HttpRequest) -> HttpResponse:
     """Create a target: check its baseline, suggestion and pitfalls first, then save."""
-    if not scoping.can_write_targets(request.user):
+    if not scoping.manages_teams(request.user):
         raise Http404
     return _target_form_page(request, None)
 

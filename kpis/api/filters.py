@@ -51,4 +51,4 @@ class TargetFilter(django_filters.FilterSet):
         fields = []
 
     def filter_in_force_on(self, qs, name, value):
-        return qs.filter(effective_from__lte=value).exclude(effective_to__lt=value)
+        return qs.in_force(value)

@@ -163,3 +163,15 @@ def test_period_presets_and_validation():
     with pytest.raises(ValidationError) as raised:
         period_from_params(date_from="2026-02-01", date_to="2026-01-01", today=today)
     assert raised.value.message_dict == {"date_to": ["The end date is before the start date."]}
+
+
+def test_a_suggestion_is_always_on_the_kpis_scale():
+    from kpis.registry import KPIS
+    from kpis.selectors import KpiFigure
+
+    instant = KpiFigure(kpi=KPIS["aht"], numerator=0.0, denominator=50, value=0.0)  # every ticket took 0 s
+    huge = KpiFigure(kpi=KPIS["aht"], numerator=50 * 200_000.0, denominator=50, value=200_000.0)
+
+    assert suggest_target(kpi_code="aht", baseline=instant).value == 1.0  # durations are above 0 s
+    # A 15 % step from 200,000 s toward the benchmark still lies beyond AHT's 24 h limit: the limit.
+    assert suggest_target(kpi_code="aht", baseline=huge).value == 86_400.0
