@@ -125,14 +125,15 @@ def survey_responses_visible(user: User) -> QuerySet[SurveyResponse]:
     return SurveyResponse.objects.filter(agent=user)
 
 
-def can_write_records(user: User) -> bool:
-    """Creating tickets and survey responses is for integrations run by admins and leaders."""
+def manages_teams(user: User) -> bool:
+    """Leaders and admins: they write tickets and survey responses, targets and coaching reviews at all
+    (which ones: `record_write_scope`, `targets_writable`, `review_agents_writable`)."""
     return is_admin(user) or (user.is_authenticated and user.role == Role.LEADER)
 
 
 def import_runs_visible(user: User) -> QuerySet[ImportRun]:
     """Import runs the user may see: an admin sees every run, a leader their own, anyone else none."""
-    if not can_write_records(user):
+    if not manages_teams(user):
         return ImportRun.objects.none()
     runs = ImportRun.objects.select_related("created_by")
     return runs if is_admin(user) else runs.filter(created_by=user)
@@ -243,14 +244,14 @@ def record_write_scope(user: User | None) -> RecordWriteScope:
     """The write scope of `user`; None is the system itself (demo seed, operator's shell commands)."""
     if user is None or is_admin(user):
         return SYSTEM_WRITE_SCOPE
-    if not can_write_records(user):
+    if not manages_teams(user):
         return RecordWriteScope(team_ids=frozenset(), may_write=False)
     return RecordWriteScope(team_ids=frozenset(led_team_ids(user)))
 
 
 def record_teams_writable(user: User) -> QuerySet[Team]:
     """Teams whose tickets and survey responses the user may create or update."""
-    if not can_write_records(user):
+    if not manages_teams(user):
         return Team.objects.none()
     return teams_managed(user)
 
@@ -288,11 +289,6 @@ def can_write_target(user: User, target) -> bool:
     return False
 
 
-def can_write_targets(user: User) -> bool:
-    """May the user write any target at all (leaders and admins)?"""
-    return is_admin(user) or (user.is_authenticated and user.role == Role.LEADER)
-
-
 def snapshots_visible(user: User):
     """Snapshot rows the user may read: never another agent's individual row unless they lead its team."""
     from kpis.models import Scope, Snapshot
@@ -314,6 +310,42 @@ def snapshots_visible(user: User):
 # scorecard (/me/) and reviews, so the team list and the targets page are not found for them.
 
 
+@dataclass(frozen=True)
+class PageAccess:
+    """What the navigation and the pages offer a user (the pages check again on the server)."""
+
+    own_pages_only: bool  # an agent: their scorecard and reviews
+    team_pages: bool  # team list, dashboards, targets list
+    imports: bool
+    admin: bool
+    all_teams: bool  # HR and admins see every team
+    read_only: bool  # HR reads everything, writes nothing
+    role_label: str
+
+
+def page_access(user: User) -> PageAccess:
+    """The links and actions templates show `user` (through the `access` context value)."""
+    if not user.is_authenticated:
+        return PageAccess(
+            own_pages_only=False,
+            team_pages=False,
+            imports=False,
+            admin=False,
+            all_teams=False,
+            read_only=False,
+            role_label="",
+        )
+    return PageAccess(
+        own_pages_only=user.role == Role.AGENT and not is_admin(user),
+        team_pages=sees_team_pages(user),
+        imports=manages_teams(user),
+        admin=is_admin(user),
+        all_teams=sees_everything(user),
+        read_only=sees_everything(user) and not is_admin(user),
+        role_label="admin" if is_admin(user) else user.get_role_display(),
+    )
+
+
 def sees_team_pages(user: User) -> bool:
     """May the user open the team list and the targets list (leaders, HR, admins)?"""
     return sees_everything(user) or (user.is_authenticated and user.role == Role.LEADER)
@@ -331,11 +363,6 @@ def targets_writable(user: User):
     return Target.objects.filter(
         Q(scope=Scope.TEAM, team_id__in=teams) | Q(scope=Scope.AGENT, agent__team_id__in=teams, agent__role=Role.AGENT)
     )
-
-
-def can_write_reviews(user: User) -> bool:
-    """May the user start coaching reviews at all (leaders and admins; which agents: `review_agents_writable`)?"""
-    return is_admin(user) or (user.is_authenticated and user.role == Role.LEADER)
 
 
 # ---- audit trail -------------------------------------------------------------------------

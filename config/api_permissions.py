@@ -23,7 +23,7 @@ class CanWriteRecords(permissions.BasePermission):
     message = "Only CS leaders and admins write tickets and survey responses."
 
     def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or scoping.can_write_records(request.user)
+        return request.method in permissions.SAFE_METHODS or scoping.manages_teams(request.user)
 
 
 class CanWriteTargets(permissions.BasePermission):
@@ -32,10 +32,21 @@ class CanWriteTargets(permissions.BasePermission):
     message = "Only CS leaders and admins set targets, and leaders only for the teams they lead."
 
     def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or scoping.can_write_targets(request.user)
+        return request.method in permissions.SAFE_METHODS or scoping.manages_teams(request.user)
 
     def has_object_permission(self, request, view, obj) -> bool:
         return request.method in permissions.SAFE_METHODS or scoping.can_write_target(request.user, obj)
+
+
+class CanWriteReviews(permissions.BasePermission):
+    """Everyone reads the reviews in their scope; leaders and admins write drafts (the agent acknowledges)."""
+
+    message = "Only CS leaders and admins write coaching reviews."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS or view.action == "acknowledge":
+            return True
+        return scoping.manages_teams(request.user)
 
 
 class CanExportReviews(permissions.BasePermission):

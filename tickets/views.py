@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.scoping import can_write_records, import_runs_visible
+from accounts.scoping import import_runs_visible, manages_teams
 
 from .forms import ImportForm
 from .importing.errors import error_csv_read
@@ -20,7 +20,7 @@ ERRORS_SHOWN = 200
 @login_required
 def import_list(request):
     """Upload form and the runs the user may see (leaders and admins only)."""
-    if not can_write_records(request.user):
+    if not manages_teams(request.user):
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import scoping
 from accounts.models import Team, User
+from kpis.registry import scales_help_text
 
 from .models import GOAL_KPI_CHOICES, PITFALL_NUMBERS, Goal, Review, ReviewStatus
 
@@ -68,9 +69,7 @@ class GoalForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 2}),
             "target_value": forms.NumberInput(attrs={"step": "any"}),
         }
-        help_texts = {
-            "target_value": "Percent for CSAT, FCR and resolution rate; seconds for AHT, FRT, resolution time."
-        }
+        help_texts = {"target_value": f"On the KPI's scale: {scales_help_text()}"}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "goal")
@@ -130,12 +129,12 @@ class ReviewFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = scoping.teams_with_detail(user) if user.role != "agent" else Team.objects.none()
+        self.fields["team"].queryset = scoping.teams_with_detail(user)
         self.fields["agent"].queryset = scoping.agents_visible(user).select_related("team")
-        if not scoping.sees_everything(user) and user.role != "leader":
+        if not scoping.sees_team_pages(user):  # an agent's list is their own reviews
             del self.fields["team"]
             del self.fields["agent"]
-        if not (scoping.is_admin(user) or user.role == "leader"):
+        if not scoping.manages_teams(user):  # only writers have drafts
             self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ReviewStatus.DRAFT]
 
     def clean(self):

@@ -10,13 +10,13 @@ import json
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, renderers, status, viewsets
+from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts import scoping
-from config.api_permissions import ApiViewMixin, CanExportReviews
+from config.api_permissions import ApiViewMixin, CanExportReviews, CanWriteReviews
 from kpis.reviews import services
 from kpis.reviews.export import EXPORT_FORMATS, reviews_export_response
 from kpis.reviews.selectors import review_audit_for, review_history_for, review_summary, reviews_list
@@ -36,17 +36,6 @@ from .serializers import (
 )
 
 TAGS = ["reviews"]
-
-
-class CanWriteReviews(permissions.BasePermission):
-    """Everyone reads the reviews in their scope; leaders and admins write drafts (the agent acknowledges)."""
-
-    message = "Only CS leaders and admins write coaching reviews."
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS or view.action == "acknowledge":
-            return True
-        return scoping.can_write_reviews(request.user)
 
 
 class FileRenderer(renderers.BaseRenderer):
