@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from tqdm import tqdm
 
 from surveys.models import Kind, SurveyResponse
 from tickets.models import Channel, Priority, Status, Ticket
@@ -457,7 +456,7 @@ def demo_organisation_create(
     days: int = 120,
     end_date: dt.date,
     seed: int = 42,
-    progress_file: IO[str] | None = None,
+    on_rows_written: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
     """Create the demo teams, people, tickets and survey responses in one transaction.
 
@@ -494,42 +493,41 @@ def demo_organisation_create(
                     if survey is not None:
                         survey_draws.append((len(tickets) - 1, survey))
 
-        with tqdm(
-            total=len(tickets) + len(survey_draws),
-            desc="Writing demo rows",
-            unit="row",
-            file=progress_file,
-            disable=progress_file is None or not progress_file.isatty(),
-        ) as bar:
-            for start in range(0, len(tickets), BATCH_SIZE):
-                batch = tickets[start : start + BATCH_SIZE]
-                Ticket.objects.bulk_create(batch)
-                bar.update(len(batch))
-            if tickets and tickets[0].pk is None:  # a backend that does not return ids
-                ids = dict(
-                    Ticket.objects.filter(external_id__startswith=TICKET_ID_PREFIX).values_list("external_id", "pk")
+        total, written = len(tickets) + len(survey_draws), 0
+
+        def wrote(count: int) -> None:  # the command's progress bar: (rows written, rows in all)
+            nonlocal written
+            written += count
+            if on_rows_written is not None:
+                on_rows_written(written, total)
+
+        for start in range(0, len(tickets), BATCH_SIZE):
+            batch = tickets[start : start + BATCH_SIZE]
+            Ticket.objects.bulk_create(batch)
+            wrote(len(batch))
+        if tickets and tickets[0].pk is None:  # a backend that does not return ids
+            ids = dict(Ticket.objects.filter(external_id__startswith=TICKET_ID_PREFIX).values_list("external_id", "pk"))
+            for ticket in tickets:
+                ticket.pk = ids[ticket.external_id]
+        surveys = []
+        for number, (ticket_index, (kind, score, comment, responded_at)) in enumerate(survey_draws, start=1):
+            ticket = tickets[ticket_index]
+            surveys.append(
+                SurveyResponse(
+                    external_id=f"{SURVEY_ID_PREFIX}{number:06d}",
+                    ticket=ticket,
+                    agent_id=ticket.agent_id,
+                    team_id=ticket.team_id,
+                    kind=kind,
+                    score=score,
+                    comment=comment,
+                    responded_at=responded_at,
                 )
-                for ticket in tickets:
-                    ticket.pk = ids[ticket.external_id]
-            surveys = []
-            for number, (ticket_index, (kind, score, comment, responded_at)) in enumerate(survey_draws, start=1):
-                ticket = tickets[ticket_index]
-                surveys.append(
-                    SurveyResponse(
-                        external_id=f"{SURVEY_ID_PREFIX}{number:06d}",
-                        ticket=ticket,
-                        agent_id=ticket.agent_id,
-                        team_id=ticket.team_id,
-                        kind=kind,
-                        score=score,
-                        comment=comment,
-                        responded_at=responded_at,
-                    )
-                )
-            for start in range(0, len(surveys), BATCH_SIZE):
-                batch = surveys[start : start + BATCH_SIZE]
-                SurveyResponse.objects.bulk_create(batch)
-                bar.update(len(batch))
+            )
+        for start in range(0, len(surveys), BATCH_SIZE):
+            batch = surveys[start : start + BATCH_SIZE]
+            SurveyResponse.objects.bulk_create(batch)
+            wrote(len(batch))
 
     return DemoSummary(
         teams=len(team_rows),

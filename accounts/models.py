@@ -73,18 +73,6 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    @property
-    def is_agent(self) -> bool:
-        return self.role == Role.AGENT
-
-    @property
-    def is_leader(self) -> bool:
-        return self.role == Role.LEADER
-
-    @property
-    def is_hr(self) -> bool:
-        return self.role == Role.HR
-
     def save(self, *args, **kwargs):
         # Django keeps the raw password in `_password` only after set_password() and clears it in
         # save(); a re-hash at login clears it before saving. So this is the one moment a password

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from accounts.audit import audit_record, audit_snapshot
 from accounts.models import Team
@@ -46,7 +45,7 @@ def snapshots_compute(
     date_from: dt.date,
     date_to: dt.date,
     team_ids: Iterable[int] | None = None,
-    progress: bool = False,
+    on_team_done: Callable[[int, int], None] | None = None,
 ) -> ComputeResult:
     """Recompute agent, team and org snapshots for local days date_from..date_to (inclusive).
 
@@ -61,8 +60,10 @@ def snapshots_compute(
     teams = list(teams)
     resolver = TargetResolver(targets_intersecting(date_from, date_to))
     result = ComputeResult(date_from=date_from, date_to=date_to)
-    for team in tqdm(teams, desc="Computing snapshots", unit="team", disable=not progress):
+    for done, team in enumerate(teams, start=1):
         result.team_rows[team.pk] = compute_team_window(team, date_from, date_to, resolver)
+        if on_team_done is not None:  # a command's progress bar: (teams done, teams in all)
+            on_team_done(done, len(teams))
     result.teams = len(teams)
     result.rows = sum(result.team_rows.values()) + compute_org_window(date_from, date_to, resolver)
     return result

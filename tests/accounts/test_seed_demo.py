@@ -327,14 +327,25 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_progress_bar_is_drawn_on_a_terminal_only(db):
-    terminal = FakeTerminal()
+def test_the_generator_reports_progress_and_draws_nothing(db):
+    calls = []
+    summary = demo_organisation_create(
+        teams=1, agents_per_team=1, days=2, end_date=END_DATE, on_rows_written=lambda *done: calls.append(done)
+    )
+    total = summary.tickets + summary.surveys
+    assert calls and calls[-1] == (total, total)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_the_commands_draw_their_progress_bar_on_a_terminal_only(db):
+    terminal, pipe = FakeTerminal(), io.StringIO()
     with transaction.atomic():
-        demo_organisation_create(teams=1, agents_per_team=1, days=2, end_date=END_DATE, progress_file=terminal)
+        call_command("seed_demo", "--teams", "1", "--agents-per-team", "1", "--days", "2", stdout=io.StringIO(),
+                     stderr=terminal)  # fmt: skip
         transaction.set_rollback(True)
-    assert "Writing demo rows" in terminal.getvalue()
-    pipe = io.StringIO()
-    demo_organisation_create(teams=1, agents_per_team=1, days=2, end_date=END_DATE, progress_file=pipe)
+    assert "Writing demo rows" in terminal.getvalue() and "Computing snapshots" in terminal.getvalue()
+    call_command("seed_demo", "--teams", "1", "--agents-per-team", "1", "--days", "2", stdout=io.StringIO(),
+                 stderr=pipe)  # fmt: skip
     assert pipe.getvalue() == ""
 
 

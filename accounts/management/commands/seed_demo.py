@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.demo import demo_organisation_create
 from accounts.models import User
+from config.progress import progress_bar
 from kpis.services import snapshots_compute
 
 
@@ -42,15 +43,17 @@ class Command(BaseCommand):
         end_date = end_date or timezone.now().astimezone(dt.UTC).date()
         started = time.monotonic()
         stream = getattr(self.stderr, "_out", None)  # the raw stream: tqdm redraws its line in place
+        on_terminal = bool(stream is not None and stream.isatty())
         try:
-            summary = demo_organisation_create(
-                teams=teams,
-                agents_per_team=agents_per_team,
-                days=days,
-                end_date=end_date,
-                seed=seed,
-                progress_file=stream,
-            )
+            with progress_bar(stream, desc="Writing demo rows", unit="row", enabled=on_terminal) as advance:
+                summary = demo_organisation_create(
+                    teams=teams,
+                    agents_per_team=agents_per_team,
+                    days=days,
+                    end_date=end_date,
+                    seed=seed,
+                    on_rows_written=advance,
+                )
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
@@ -59,11 +62,9 @@ class Command(BaseCommand):
         )
         call_command("seed_targets", stdout=self.stdout._out, stderr=self.stderr._out)
         # Late surveys and solves of the last local day can fall on `end_date` in teams east of UTC.
-        result = snapshots_compute(
-            date_from=summary.date_from,
-            date_to=end_date,
-            progress=bool(stream is not None and stream.isatty()),
-        )
+        on_terminal = bool(stream is not None and stream.isatty())
+        with progress_bar(stream, desc="Computing snapshots", unit="team", enabled=on_terminal) as advance:
+            result = snapshots_compute(date_from=summary.date_from, date_to=end_date, on_team_done=advance)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Computed {result.rows} snapshot rows in {time.monotonic() - started:.1f} s "

@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Team
+from config.progress import progress_bar
 from kpis.services import snapshots_compute, snapshots_refresh_dirty
 
 
@@ -40,7 +41,10 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"Unknown team slug(s): {', '.join(missing)}.")
             team_ids = list(found.values())
-        result = snapshots_compute(date_from=date_from, date_to=date_to, team_ids=team_ids, progress=True)
+        stream = getattr(self.stderr, "_out", self.stderr)
+        bar = progress_bar(stream, desc="Computing snapshots", unit="team", enabled=options["verbosity"] > 0)
+        with bar as advance:
+            result = snapshots_compute(date_from=date_from, date_to=date_to, team_ids=team_ids, on_team_done=advance)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Computed {result.rows} snapshot rows for {result.teams} team(s), {date_from} to {date_to}."
