@@ -18,16 +18,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, LAPTOP, PHONE  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 
 
 def free_port() -> int:
@@ -54,7 +49,6 @@ def wait_for(url: str, seconds: float = 60) -> None:
 def demo_users(env: dict) -> dict[str, str]:
     """The first demo login of each role (admin, hr, leader, agent) by username."""
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -69,8 +63,8 @@ def demo_users(env: dict) -> dict[str, str]:
 def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
+    chromium = CHROMIUM
+    if not Path(chromium).exists():
         raise SystemExit("make screenshots needs Debian's Chromium: sudo apt-get install chromium")
     OUT.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -14,6 +14,7 @@ from tests.factories import SurveyResponseFactory, TicketFactory
 ST = Path(sys.executable).with_name("st")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server, admin_user, agent, leader, tmp_path):
     token = Token.objects.create(user=admin_user)
@@ -39,6 +40,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server,
         "--request-timeout",
         "20",
         "--no-color",
+        # Revoking or rotating the run's own token would turn every later call into a 401: those two
+        # operations are tested in tests/api/test_token_rotation.py.
+        "--exclude-name",
+        "DELETE /api/v1/auth/token/",
+        "--exclude-path",
+        "/api/v1/auth/token/rotate/",
     ]
     completed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=150, check=False)
     output = completed.stdout + completed.stderr
@@ -47,5 +54,5 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server,
     selected = re.search(r"Selected: (\d+)/(\d+)", summary)
     tested = re.search(r"Tested: (\d+)", summary)
     assert selected and tested, output[-6000:]
-    assert int(tested.group(1)) == int(selected.group(1)) == int(selected.group(2)) >= 31
+    assert int(tested.group(1)) == int(selected.group(1)) == int(selected.group(2)) - 2 >= 31
     assert re.search(r"\d+ generated, \d+ passed", summary) and "failed" not in summary, summary

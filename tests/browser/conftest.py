@@ -6,29 +6,19 @@ so Django's async-safety check is relaxed for these tests only.
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, LAPTOP, PHONE
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-# Debian's Chromium (apt-get install chromium); Playwright never downloads a browser of its own here.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 MISSING_BROWSER = (
     "browser tests skipped: no Chromium on this machine "
     "(Debian/Ubuntu: `sudo apt-get install chromium`; `bash .ci/run` installs it and runs them)"
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 
 

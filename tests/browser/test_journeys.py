@@ -9,7 +9,7 @@ from kpis.models import Scope, Target
 from kpis.services import snapshots_compute
 from tests.factories import AgentFactory, LeaderFactory, SurveyResponseFactory, TeamFactory, TicketFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 UTC = dt.UTC
 

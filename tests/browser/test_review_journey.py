@@ -15,7 +15,7 @@ from kpis.services import snapshots_compute
 from tests.factories import AgentFactory, HRFactory, LeaderFactory, SurveyResponseFactory, TeamFactory, TicketFactory
 from tests.reviews.helpers import shared_review
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 UTC = dt.UTC
 

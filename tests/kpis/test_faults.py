@@ -17,7 +17,7 @@ from tests.factories import AgentFactory, TeamFactory
 from tests.worker import broker, celery_worker
 
 UTC = dt.UTC
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
 def free_port() -> int:

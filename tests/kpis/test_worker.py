@@ -18,7 +18,7 @@ from tests.factories import AgentFactory, SurveyResponseFactory, TeamFactory, Ti
 from tests.worker import celery_worker, pool_children
 
 UTC = dt.UTC
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
 def test_health_task_runs_on_a_real_worker(redis_url):

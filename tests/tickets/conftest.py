@@ -24,7 +24,13 @@ def eager_import_tasks():
 
 @pytest.fixture
 def sample_agents(team, other_team):
-    """The agents the sample exports name: Alice and Bob in Falcons, Carol in Owls."""
-    AgentFactory(username="alice", email="alice@example.com", first_name="Alice", last_name="Martin", team=team)
-    AgentFactory(username="bob", email="bob@example.com", first_name="Bob", last_name="Durand", team=team)
-    AgentFactory(username="carol", email="carol@example.com", first_name="Carol", last_name="Smith", team=other_team)
+    """The agents the sample exports name, by username: Alice and Bob in Falcons, Carol in Owls."""
+    return {
+        "alice": AgentFactory(
+            username="alice", email="alice@example.com", first_name="Alice", last_name="Martin", team=team
+        ),
+        "bob": AgentFactory(username="bob", email="bob@example.com", first_name="Bob", last_name="Durand", team=team),
+        "carol": AgentFactory(
+            username="carol", email="carol@example.com", first_name="Carol", last_name="Smith", team=other_team
+        ),
+    }

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import AgentFactory
 from tickets.importing.errors import ErrorCsvWriter, RowError, error_csv_read
 from tickets.importing.profiles import profile_load
 from tickets.importing.service import rows_import
@@ -17,8 +16,8 @@ FORMULAS = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\t=1", "＠SUM(
 
 
 @pytest.fixture
-def alice(team):
-    return AgentFactory(username="alice", email="alice@example.com", first_name="Alice", last_name="Martin", team=team)
+def alice(sample_agents):
+    return sample_agents["alice"]
 
 
 def zendesk_file_with_assignees(assignees) -> bytes:

@@ -26,16 +26,9 @@ def at(*args) -> dt.datetime:
 
 
 @pytest.fixture
-def people(team, other_team):
-    return {
-        "alice": AgentFactory(
-            username="alice", email="alice@example.com", first_name="Alice", last_name="Martin", team=team
-        ),
-        "bob": AgentFactory(username="bob", email="bob@example.com", first_name="Bob", last_name="Durand", team=team),
-        "carol": AgentFactory(
-            username="carol", email="carol@example.com", first_name="Carol", last_name="Smith", team=other_team
-        ),
-    }
+def people(sample_agents):
+    """Alice and Bob in Falcons, Carol in Owls (tests/tickets/conftest.py)."""
+    return sample_agents
 
 
 def ticket_rows():

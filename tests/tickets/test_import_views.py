@@ -6,33 +6,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import AgentFactory, LeaderFactory
+from tests.factories import LeaderFactory
 from tickets.models import ImportRun, Ticket
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks():
-    """Tasks run in-process, as configured for tests, whatever an earlier test left in app.conf."""
-    from config.celery_app import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+def _media_and_tasks(import_media, eager_import_tasks):
+    """Every test here uploads to a temporary MEDIA_ROOT and runs the import task in-process."""
 
 
 @pytest.fixture
-def people(team, other_team):
-    AgentFactory(username="alice", email="alice@example.com", first_name="Alice", last_name="Martin", team=team)
-    AgentFactory(username="bob", email="bob@example.com", first_name="Bob", last_name="Durand", team=team)
-    AgentFactory(username="carol", email="carol@example.com", first_name="Carol", last_name="Smith", team=other_team)
+def people(sample_agents):
+    """Alice and Bob in Falcons, Carol in Owls (tests/tickets/conftest.py)."""
 
 
 def upload(client, name, **data):
