@@ -29,7 +29,9 @@ def test_a_database_error_mid_batch_writes_nothing_and_answers_cleanly(postgres,
             """
             CREATE FUNCTION refuse_boom() RETURNS trigger AS $$
             BEGIN
-                IF NEW.external_id = 'BOOM' THEN RAISE EXCEPTION 'disk full (simulated)' USING ERRCODE = 'disk_full'; END IF;
+                IF NEW.external_id = 'BOOM' THEN
+                    RAISE EXCEPTION 'disk full (simulated)' USING ERRCODE = 'disk_full';
+                END IF;
                 RETURN NEW;
             END; $$ LANGUAGE plpgsql;
             CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON tickets_ticket
