@@ -346,6 +346,13 @@ def page_access(user: User) -> PageAccess:
     )
 
 
+def home_page(user: User) -> str:
+    """The URL name a signed-in user lands on: admins and leaders their teams, HR the reviews, an agent /me/."""
+    if is_admin(user):
+        return "teams"
+    return {Role.AGENT: "me", Role.LEADER: "teams", Role.HR: "reviews"}[user.role]
+
+
 def sees_team_pages(user: User) -> bool:
     """May the user open the team list and the targets list (leaders, HR, admins)?"""
     return sees_everything(user) or (user.is_authenticated and user.role == Role.LEADER)

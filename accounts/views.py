@@ -7,17 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
-from .models import Role
+from . import scoping, selectors, services
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its home: agent → own scorecard, leader → teams, HR → reviews."""
-    user = request.user
-    if user.is_staff:
-        return redirect("teams")
-    return redirect({Role.AGENT: "me", Role.LEADER: "teams", Role.HR: "reviews"}[user.role])
+    return redirect(scoping.home_page(request.user))
 
 
 @login_required

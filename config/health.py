@@ -10,6 +10,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts import scoping
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,7 +45,7 @@ def _check_redis() -> str | None:
 
 def _is_staff(request: HttpRequest) -> bool:
     try:
-        return bool(request.user.is_staff)
+        return scoping.is_admin(request.user)
     except DatabaseError:  # sessions live in the database that may just have failed its check
         return False
 

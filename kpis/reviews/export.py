@@ -107,7 +107,7 @@ def _row(review: Review) -> list:
 
 
 def reviews_export_rows(queryset: QuerySet[Review]) -> tuple[list[str], list[list]]:
-    """The header and one row per review of `queryset` (ordered by team, agent, period), in 4 queries."""
+    """The header and one row per review of `queryset` (ordered by team, agent, period), in 3 queries."""
     return export_header(), [_row(review) for review in review_for_export(queryset)]
 
 

@@ -177,14 +177,17 @@ def test_a_row_the_csv_reader_refuses_is_named_by_the_line_it_starts_on(sample_a
 
 
 def refuse_ticket(monkeypatch, external_id: str):
-    """The ticket upsert hits a real database error (division by zero) when its batch holds `external_id`."""
+    """The ticket upsert hits a real database error when its batch holds `external_id`: the database's own
+    check constraint refuses a negative handle time (on PostgreSQL and SQLite alike)."""
     real = import_service.tickets_upsert
 
     def upsert(*, records, **kwargs):
         result = real(records=records, **kwargs)
         if any(record["external_id"] == external_id for record in records):
             with connection.cursor() as cursor:
-                cursor.execute("SELECT 1 / 0")
+                cursor.execute(
+                    "UPDATE tickets_ticket SET handle_time_seconds = -1 WHERE external_id = %s", [external_id]
+                )
         return result
 
     monkeypatch.setattr(import_service, "tickets_upsert", upsert)
