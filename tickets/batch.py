@@ -130,3 +130,48 @@ def ids_of(records: Sequence[dict[str, Any]], field: str) -> list[int]:
         except (TypeError, ValueError):
             continue
     return found
+
+
+class ScopedNames:
+    """The agents and teams a batch names (by id or natural key), as the writer's scope lets them see them.
+
+    One query per kind of reference for the whole batch; an agent or team outside the scope is simply
+    absent, so naming it gives exactly the error of a name that does not exist.
+    """
+
+    def __init__(self, records: Sequence[dict[str, Any]], scope) -> None:
+        from accounts.selectors import agents_by_email, teams_by_id, teams_by_slug, users_by_id
+
+        def in_teams(team) -> bool:
+            return scope.allows_team(team.pk)
+
+        self.agents_id = within_scope(users_by_id(ids_of(records, "agent")), scope.allows_agent)
+        self.agents_email = within_scope(
+            agents_by_email(r.get("agent_email") or "" for r in records), scope.allows_agent
+        )
+        self.teams_id = within_scope(teams_by_id(ids_of(records, "team")), in_teams)
+        self.teams_slug = within_scope(teams_by_slug(r.get("team_slug") or "" for r in records), in_teams)
+
+    def agent_and_team(self, record: dict[str, Any], index: int, errors: dict[int, ErrorMap]):
+        """The agent (`agent` / `agent_email`) and team (`team` / `team_slug`) a record names, or None."""
+        agent = resolve_reference(
+            record,
+            id_field="agent",
+            key_field="agent_email",
+            by_id=self.agents_id,
+            by_key=self.agents_email,
+            index=index,
+            errors=errors,
+            label="agent",
+        )
+        team = resolve_reference(
+            record,
+            id_field="team",
+            key_field="team_slug",
+            by_id=self.teams_id,
+            by_key=self.teams_slug,
+            index=index,
+            errors=errors,
+            label="team",
+        )
+        return agent, team

@@ -12,20 +12,17 @@ from django.db import transaction
 from accounts.audit import audit_record
 from accounts.models import Team
 from accounts.scoping import record_write_scope
-from accounts.selectors import agents_by_email, teams_by_id, teams_by_slug, users_by_id
 from config.errors import ApplicationError, BatchValidationError
 from kpis.days import local_date
 from kpis.services import snapshot_days_mark_dirty
 
 from .batch import (
     EXTERNAL_ID_OUT_OF_SCOPE,
+    ScopedNames,
     add_error,
     check_batch,
-    ids_of,
     refuse_non_writer,
-    resolve_reference,
     validate_instance,
-    within_scope,
 )
 from .models import Ticket
 
@@ -75,11 +72,7 @@ def tickets_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
     refuse_non_writer(scope)
     errors: dict[int, dict[str, list[str]]] = {}
     check_batch(records, errors)
-    agents_id = within_scope(users_by_id(ids_of(records, "agent")), scope.allows_agent)
-    agents_email = within_scope(agents_by_email(r.get("agent_email") or "" for r in records), scope.allows_agent)
-    in_teams = lambda team: scope.allows_team(team.pk)  # noqa: E731
-    teams_id = within_scope(teams_by_id(ids_of(records, "team")), in_teams)
-    teams_slug = within_scope(teams_by_slug(r.get("team_slug") or "" for r in records), in_teams)
+    names = ScopedNames(records, scope)
     external_ids = [str(r.get("external_id") or "").strip() for r in records]
     existing = {t.external_id: t for t in Ticket.objects.filter(external_id__in=external_ids).select_related("team")}
 
@@ -89,26 +82,7 @@ def tickets_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
         if before is not None and not scope.allows_team(before.team_id):
             add_error(errors, index, "external_id", EXTERNAL_ID_OUT_OF_SCOPE)
             continue
-        agent = resolve_reference(
-            record,
-            id_field="agent",
-            key_field="agent_email",
-            by_id=agents_id,
-            by_key=agents_email,
-            index=index,
-            errors=errors,
-            label="agent",
-        )
-        team = resolve_reference(
-            record,
-            id_field="team",
-            key_field="team_slug",
-            by_id=teams_id,
-            by_key=teams_slug,
-            index=index,
-            errors=errors,
-            label="team",
-        )
+        agent, team = names.agent_and_team(record, index, errors)
         if team is None and agent is not None:
             team = agent.team
         if team is None and index not in errors:
