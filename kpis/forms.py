@@ -12,8 +12,16 @@ from django.utils import timezone
 from accounts import scoping
 from tickets.models import Channel
 
+from .formatting import (
+    duration_input_text,
+    is_duration,
+    kpi_of,
+    parse_duration_input,
+    scale_error,
+    value_input_help_text,
+)
 from .models import Scope, Target
-from .registry import KPIS, scales_help_text
+from .registry import KPIS
 from .selectors import DEFAULT_PRESET, PERIOD_PRESETS, Period, period_from_params
 
 
@@ -89,8 +97,84 @@ class RecordsForm(PeriodForm):
         return f"{params}&{urlencode(extra)}" if extra else params
 
 
-class TargetForm(forms.ModelForm):
+def value_input_field(label: str, *, required: bool) -> forms.CharField:
+    """A target or goal value as typed: a number, or for a duration minutes or h:mm (read in `KpiValueInput`)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class KpiValueInput:
+    """Reads the value fields of a form whose KPI is chosen in field `kpi_field`: numbers on the KPI's
+    scale, durations typed as minutes ("5.5") or h:mm ("1:30") and kept in seconds.
+
+    A stored value given as a number (the edit page binds the saved target) is seconds already: it is
+    shown back in the typed form ("5.5"), and read again as such.
+    """
+
+    kpi_field = "kpi"
+    value_fields: tuple[str, ...] = ()
+
+    def show_durations_as_typed(self) -> None:
+        """Stored seconds in the bound data or the initial values become the text a person types."""
+        code = self.data.get(self.add_prefix(self.kpi_field)) if self.is_bound else None
+        if code in KPIS and is_duration(code):
+            stored = {self.add_prefix(n): self.data.get(self.add_prefix(n)) for n in self.value_fields}
+            stored = {k: v for k, v in stored.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+            if stored:
+                self.data = self.data.copy()
+                for key, value in stored.items():
+                    self.data[key] = duration_input_text(value)
+        instance = getattr(self, "instance", None)
+        code = getattr(instance, self.kpi_field, None) if instance is not None and instance.pk else None
+        if not self.is_bound and code in KPIS and is_duration(code):
+            for name in self.value_fields:
+                self.initial[name] = duration_input_text(getattr(instance, name, None))
+
+    def _update_errors(self, errors):
+        # A value the form already refused is not also "missing" for the model: one mistake, one message.
+        if hasattr(errors, "error_dict"):
+            for name in self.value_fields:
+                if name in self._errors:
+                    errors.error_dict.pop(name, None)
+        super()._update_errors(errors)
+
+    def read_values(self, cleaned: dict) -> None:
+        """Each value field's text as seconds (durations) or a number; a field error for anything else."""
+        code = cleaned.get(self.kpi_field) or None
+        for name in self.value_fields:
+            if name not in cleaned:  # already refused by its field (required, too long)
+                continue
+            text = (cleaned[name] or "").strip()
+            if not text:
+                cleaned[name] = None
+                continue
+            if code in KPIS and is_duration(code):
+                try:
+                    seconds = parse_duration_input(text)
+                except ValueError as error:
+                    self.add_error(name, str(error))
+                    continue
+                if not kpi_of(code).on_scale(seconds):
+                    self.add_error(name, scale_error(code))
+                    continue
+                cleaned[name] = seconds
+            else:
+                try:
+                    cleaned[name] = forms.FloatField().clean(text)
+                except ValidationError as error:
+                    self.add_error(name, error)
+
+
+class TargetForm(KpiValueInput, forms.ModelForm):
     """A target for a KPI, limited to the teams, agents and scopes the user may set targets for."""
+
+    value_fields = ("value", "stretch")
+    value = value_input_field("Target value", required=True)
+    stretch = value_input_field("Stretch (excellent)", required=False)
 
     class Meta:
         model = Target
@@ -105,7 +189,6 @@ class TargetForm(forms.ModelForm):
             "team": "For a team target.",
             "agent": "For an agent target.",
             "channel": "Leave on all channels unless the target is for one channel only.",
-            "value": f"On the KPI's scale: {scales_help_text()}",
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -122,9 +205,13 @@ class TargetForm(forms.ModelForm):
         self.fields["agent"].empty_label = "—"
         self.fields["agent"].label_from_instance = lambda agent: f"{agent} ({agent.team})"
         self.fields["rationale"].help_text = "The business objective this target serves (pitfall 3 if empty)."
+        self.fields["value"].help_text = value_input_help_text()
+        self.fields["stretch"].help_text = "The excellent level, beyond the target; typed like the target value."
+        self.show_durations_as_typed()
 
     def clean(self):
         cleaned = super().clean()
+        self.read_values(cleaned)
         # Only the subject of the chosen scope counts: a team left selected for an agent target is dropped.
         scope = cleaned.get("scope")
         if scope == Scope.TEAM:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Role
 from tickets.models import Channel
 
+from .formatting import format_target
 from .registry import KPI_CHOICES, KPIS, Direction, Kpi
 
 
@@ -190,7 +191,7 @@ class Target(models.Model):
     def __str__(self) -> str:
         subject = {Scope.ORG: "org", Scope.TEAM: str(self.team), Scope.AGENT: str(self.agent)}[self.scope]
         channel = f" on {self.channel}" if self.channel else ""
-        return f"{KPIS[self.kpi].name} {subject}{channel}: {self.value:g}"
+        return f"{KPIS[self.kpi].name} {subject}{channel}: {format_target(self.kpi, self.value)}"
 
     @property
     def subject_label(self) -> str:

@@ -17,13 +17,13 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 
+from .formatting import format_value
 from .models import Scope, Target
 from .registry import (
     EFFICIENCY_KPIS,
     KPIS,
     QUALITY_KPIS,
     Direction,
-    Unit,
     target_step,
 )
 from .selectors import BASELINE_DAYS, KpiFigure, Period, baselines, channel_breakdown, scorecard
@@ -72,14 +72,7 @@ def _check(number: int, evidence: list[str], ok_text: str) -> PitfallCheck:
 
 
 def _fmt(code: str, value: float | None) -> str:
-    if value is None:
-        return "no data"
-    kpi = KPIS[code]
-    if kpi.unit == Unit.PERCENT:
-        return f"{value:.1f} %"
-    if kpi.unit == Unit.SECONDS:
-        return f"{value:.0f} s"
-    return f"{value:.{kpi.decimals}f}"
+    return "no data" if value is None else format_value(code, value)
 
 
 def _far_beyond(code: str, goal: float, baseline: float) -> bool:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts import scoping
 from accounts.models import Team, User
+from kpis.formatting import format_target, format_value
 from kpis.models import Snapshot, Target, TargetStatus
 from kpis.registry import scales_help_text
 from kpis.selectors import PERIOD_PRESETS
@@ -56,7 +57,9 @@ class TargetSerializer(serializers.ModelSerializer):
 
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none(), required=False, allow_null=True)
     agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False, allow_null=True)
-    value = serializers.FloatField(help_text=f"On the KPI's scale: {scales_help_text()}")
+    value = serializers.FloatField(
+        help_text=f"On the KPI's scale, durations in seconds (the pages take minutes or h:mm): {scales_help_text()}"
+    )
     stretch = serializers.FloatField(
         required=False,
         allow_null=True,
@@ -82,7 +85,13 @@ class TargetSerializer(serializers.ModelSerializer):
             self.fields["agent"].queryset = scoping.agents_managed(user)
 
 
+DISPLAY_HELP = (
+    "The value as the pages show it, with its unit: “85.9 %”, “5 min 31 s”, “+38”, “247 tickets”; “—” for no data."
+)
+
+
 class SnapshotSerializer(serializers.ModelSerializer):
+    value_display = serializers.SerializerMethodField(help_text=DISPLAY_HELP)
     agent = serializers.IntegerField(source="agent_id", allow_null=True, read_only=True)
     team = serializers.IntegerField(source="team_id", allow_null=True, read_only=True)
     target = serializers.IntegerField(source="target_id", allow_null=True, read_only=True)
@@ -99,6 +108,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "team",
             "channel",
             "value",
+            "value_display",
             "numerator",
             "denominator",
             "ci_low",
@@ -113,6 +123,9 @@ class SnapshotSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_value_display(self, snapshot: Snapshot) -> str:
+        return format_value(snapshot.kpi, snapshot.value)
+
 
 class KpiFigureSerializer(serializers.Serializer):
     """One KPI over the period: value (percentages 0–100, durations in seconds) and its context."""
@@ -122,6 +135,7 @@ class KpiFigureSerializer(serializers.Serializer):
     unit = serializers.CharField(source="kpi.unit")
     direction = serializers.CharField(source="kpi.direction")
     value = serializers.FloatField(allow_null=True, help_text="null: no data.")
+    value_display = serializers.SerializerMethodField(help_text=DISPLAY_HELP)
     numerator = serializers.FloatField()
     denominator = serializers.IntegerField()
     sample_size = serializers.IntegerField()
@@ -131,10 +145,19 @@ class KpiFigureSerializer(serializers.Serializer):
     target = serializers.IntegerField(source="target.pk", allow_null=True, default=None, help_text="Target id.")
     target_value = serializers.FloatField(allow_null=True)
     stretch_value = serializers.FloatField(allow_null=True)
+    target_display = serializers.SerializerMethodField(
+        help_text="The target as the pages show it: “≥ 80.0 %”, “≤ 5 min 30 s”; empty without a target."
+    )
     status = TargetStatusField(help_text="Against the target in force on the period's last day.")
     previous_value = serializers.FloatField(allow_null=True, help_text="The previous period of equal length.")
     change = serializers.FloatField(allow_null=True)
     trend = serializers.ChoiceField(choices=["better", "worse", "flat", "up", "down"], allow_null=True)
+
+    def get_value_display(self, figure) -> str:
+        return format_value(figure.kpi, figure.value)
+
+    def get_target_display(self, figure) -> str:
+        return format_target(figure.kpi, figure.target_value)
 
 
 class ScorecardSerializer(serializers.Serializer):

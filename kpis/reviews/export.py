@@ -4,10 +4,18 @@ dates, acknowledgement, goals and frozen KPI summary.
 The caller chooses the reviews (always through `accounts.scoping.reviews_visible` and checks
 `can_export_reviews`); these functions only shape them:
 
-- `reviews_export_rows(queryset)` → (header, rows): plain Python values (str, int, float,
-  `datetime.date`, None), text as people wrote it; datetimes as ISO 8601 strings in UTC with offset.
-- `reviews_export_csv(queryset)` → UTF-8 bytes (with a BOM, so spreadsheet programs read the accents).
-- `reviews_export_xlsx(queryset)` → bytes of an .xlsx workbook with one sheet, "Reviews".
+- `reviews_export_rows(queryset)` → (header, rows): titled columns ("Customer Satisfaction (%)",
+  "Average Handling Time (h:mm:ss)"), plain Python values (str, int, float, `datetime.date`,
+  `datetime.datetime` in UTC to the second, `datetime.timedelta` for durations, None), text as
+  people wrote it, statuses by their labels ("Acknowledged", "No target").
+- `reviews_export_csv(queryset)` → UTF-8 bytes (with a BOM, so spreadsheet programs read the accents):
+  dates YYYY-MM-DD, moments ISO 8601 with +00:00, durations h:mm:ss.
+- `reviews_export_xlsx(queryset)` → bytes of an .xlsx workbook with one sheet, "Reviews": real date,
+  date-and-time and duration ([h]:mm:ss) cells, columns sized to their content, a frozen header.
+
+Durations are written as durations, not as seconds: a spreadsheet reads "0:07:00" as seven minutes
+and can sort, sum and average it, where 420 needs a division before it means anything to HR; the
+unit is in the column title either way.
 - `reviews_export_response(queryset, fmt)` → a downloadable HttpResponse for "csv" or "xlsx".
 
 Both files are written by `config.spreadsheets`, so no text cell (names, e-mails, notes) runs as a
@@ -24,7 +32,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from config.spreadsheets import csv_bytes, xlsx_workbook
-from kpis.registry import KPIS
+from kpis.models import TargetStatus
+from kpis.registry import KPIS, Kpi, Unit
 
 from .models import Review
 from .selectors import review_for_export
@@ -34,35 +43,43 @@ EXPORT_FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 REVIEW_COLUMNS = [
-    "review_id",
-    "status",
-    "team",
-    "agent",
-    "agent_email",
-    "author",
-    "period_start",
-    "period_end",
-    "created_at",
-    "shared_at",
-    "acknowledged_at",
-    "acknowledgement_comment",
-    "strengths",
-    "improvement_areas",
-    "notes",
-    "goal_count",
-    "goals",
-    "amendment_count",
+    "Review ID",
+    "Status",
+    "Team",
+    "Agent",
+    "Agent e-mail",
+    "Author",
+    "Period start",
+    "Period end",
+    "Created (UTC)",
+    "Shared (UTC)",
+    "Acknowledged (UTC)",
+    "Acknowledgement comment",
+    "Strengths",
+    "Areas to improve",
+    "Notes",
+    "Goals (count)",
+    "Goals",
+    "Amendments (count)",
 ]
-KPI_COLUMN_SUFFIXES = ["value", "target", "status", "sample_size"]
+# The unit a KPI's value and target columns are in, named in their titles.
+UNIT_TITLES = {Unit.PERCENT: "%", Unit.SECONDS: "h:mm:ss", Unit.SCORE: "score", Unit.COUNT: "tickets"}
+
+
+def kpi_column_titles(kpi: Kpi) -> list[str]:
+    """The four columns of one KPI: value and target in its unit, status, sample size."""
+    unit = UNIT_TITLES[kpi.unit]
+    return [f"{kpi.name} ({unit})", f"{kpi.name} target ({unit})", f"{kpi.name} status", f"{kpi.name} sample size"]
 
 
 def export_header() -> list[str]:
-    """The column names, in order: review columns, then four columns per KPI of the registry."""
-    return REVIEW_COLUMNS + [f"{code}_{suffix}" for code in KPIS for suffix in KPI_COLUMN_SUFFIXES]
+    """The column titles, in order: review columns, then four columns per KPI of the registry."""
+    return REVIEW_COLUMNS + [title for kpi in KPIS.values() for title in kpi_column_titles(kpi)]
 
 
-def _moment(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else None
+def _moment(value: dt.datetime | None) -> dt.datetime | None:
+    # UTC to the second: ISO 8601 with +00:00 in CSV, a real date-and-time cell in XLSX.
+    return value.astimezone(dt.UTC).replace(microsecond=0) if value else None
 
 
 def _goal_line(number: int, goal) -> str:
@@ -70,8 +87,13 @@ def _goal_line(number: int, goal) -> str:
     return f"{number}. {measure}due {goal.due_date.isoformat()}: {goal.description}"
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+def _figure(kpi: Kpi, value: float | None) -> float | dt.timedelta | None:
+    """A KPI value as a spreadsheet cell: a duration for seconds (h:mm:ss), else the number to 2 decimals."""
+    if value is None:
+        return None
+    if kpi.unit == Unit.SECONDS:
+        return dt.timedelta(seconds=round(value))
+    return round(value, 2)
 
 
 def _row(review: Review) -> list:
@@ -79,7 +101,7 @@ def _row(review: Review) -> list:
     summary = {row.kpi: row for row in review.kpi_summary.all()}
     row = [
         review.pk,
-        review.status,
+        review.get_status_display(),
         review.team.name,
         str(review.agent),
         review.agent.email,
@@ -97,12 +119,13 @@ def _row(review: Review) -> list:
         "\n".join(_goal_line(n, goal) for n, goal in enumerate(goals, start=1)),
         review.amendment_count,
     ]
-    for code in KPIS:
+    for code, kpi in KPIS.items():
         figure = summary.get(code)
         if figure is None:  # a draft (admins only) has no frozen summary
             row += [None, None, None, None]
         else:
-            row += [_round(figure.value), figure.target_value, figure.status, figure.sample_size]
+            status = TargetStatus(figure.status).label if figure.status in TargetStatus.values else figure.status
+            row += [_figure(kpi, figure.value), _figure(kpi, figure.target_value), status, figure.sample_size]
     return row
 
 
@@ -112,12 +135,12 @@ def reviews_export_rows(queryset: QuerySet[Review]) -> tuple[list[str], list[lis
 
 
 def reviews_export_csv(queryset: QuerySet[Review]) -> bytes:
-    """The export as CSV bytes (UTF-8 with BOM); dates as YYYY-MM-DD, empty cells for no value."""
+    """The export as CSV bytes (UTF-8 with BOM); dates as YYYY-MM-DD, durations h:mm:ss, empty cells for no value."""
     return csv_bytes(*reviews_export_rows(queryset))
 
 
 def reviews_export_xlsx(queryset: QuerySet[Review]) -> bytes:
-    """The export as an .xlsx workbook: one sheet "Reviews", a bold frozen header, real date cells."""
+    """The export as an .xlsx workbook: one sheet "Reviews", a bold frozen header, real date and duration cells."""
     return xlsx_workbook("Reviews", *reviews_export_rows(queryset))
 
 

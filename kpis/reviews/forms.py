@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts import scoping
 from accounts.models import Team, User
-from kpis.registry import scales_help_text
+from kpis.formatting import value_input_help_text
+from kpis.forms import KpiValueInput, value_input_field
 
 from .models import GOAL_KPI_CHOICES, PITFALL_NUMBERS, Goal, Review, ReviewStatus
 
@@ -53,7 +54,9 @@ class ReviewTextForm(forms.ModelForm):
         }
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(KpiValueInput, forms.ModelForm):
+    value_fields = ("target_value",)
+    target_value = value_input_field("Target value", required=False)
     kpi = forms.ChoiceField(
         label="KPI",
         required=False,
@@ -67,13 +70,18 @@ class GoalForm(forms.ModelForm):
         widgets = {
             "due_date": DATE_WIDGET,
             "description": forms.Textarea(attrs={"rows": 2}),
-            "target_value": forms.NumberInput(attrs={"step": "any"}),
         }
-        help_texts = {"target_value": f"On the KPI's scale: {scales_help_text()}"}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "goal")
         super().__init__(*args, **kwargs)
+        self.fields["target_value"].help_text = value_input_help_text()
+        self.show_durations_as_typed()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.read_values(cleaned)
+        return cleaned
 
 
 class PitfallsForm(forms.Form):

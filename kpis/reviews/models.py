@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from kpis.formatting import format_target
 from kpis.models import FiniteFloatField
 from kpis.registry import KPIS
 
@@ -150,11 +151,8 @@ class Goal(models.Model):
 
     @property
     def target_label(self) -> str:
-        """“≥ 85” / “≤ 300”, the direction the goal must be met in."""
-        if not self.is_tracked:
-            return ""
-        kpi = KPIS[self.kpi]
-        return f"{'≥' if kpi.direction == 'higher' else '≤'} {self.target_value:g}"
+        """“≥ 85.0 %” / “≤ 5 min”: the value in its unit, in the direction the goal must be met in."""
+        return format_target(self.kpi, self.target_value) if self.is_tracked else ""
 
     def clean(self) -> None:
         errors = {}

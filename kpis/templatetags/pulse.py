@@ -9,13 +9,19 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html
 
+from kpis.formatting import (
+    NO_VALUE,
+    format_change,
+    format_duration,
+    format_scale,
+    format_signed,
+    format_target,
+    format_value,
+)
 from kpis.models import TargetStatus
-from kpis.registry import KPIS, Direction, Kpi, Unit
 
 register = template.Library()
 
-MINUS = "−"
-NO_VALUE = "—"
 STATUS_SYMBOLS = {
     TargetStatus.EXCELLENT: "★",
     TargetStatus.MET: "✓",
@@ -26,86 +32,46 @@ STATUS_SYMBOLS = {
 TREND_SYMBOLS = {"better": "▲", "worse": "▼", "flat": "▶", "up": "▲", "down": "▼"}
 
 
-def _kpi(kpi_or_code) -> Kpi:
-    return kpi_or_code if isinstance(kpi_or_code, Kpi) else KPIS[kpi_or_code]
-
-
 @register.filter
 def percent(value) -> str:
     """85.04 → “85.0 %”."""
-    if value is None or value == "":
-        return NO_VALUE
-    return f"{float(value):.1f} %"
+    return format_value("csat", value)
 
 
 @register.filter
 def duration(seconds) -> str:
-    """Seconds as a person reads them: “45 s”, “6 min 0 s”, “1 h 5 min”, “2 d 3 h”."""
-    if seconds is None or seconds == "":
-        return NO_VALUE
-    sign = MINUS if seconds < 0 else ""
-    total = round(abs(float(seconds)))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        text = f"{days} d {hours} h"
-    elif hours:
-        text = f"{hours} h {minutes} min"
-    elif minutes:
-        text = f"{minutes} min {secs} s"
-    else:
-        text = f"{secs} s"
-    return sign + text
+    """Seconds as a person reads them: “45 s”, “6 min”, “1 h 5 min”, “24 h”, “2 d 3 h”."""
+    return format_duration(seconds)
 
 
 @register.filter
 def signed(value, decimals: int = 0) -> str:
     """A signed number with a true minus sign: 65 → “+65”, -20 → “−20”, 0 → “0”."""
-    if value is None or value == "":
-        return NO_VALUE
-    text = f"{abs(float(value)):,.{int(decimals)}f}"
-    if float(text.replace(",", "")) == 0:
-        return text
-    return ("+" if value > 0 else MINUS) + text
+    return format_signed(value, decimals)
 
 
 @register.filter
 def nps(value) -> str:
     """NPS as a signed integer: “+65”, “−20”, “0”."""
-    return signed(value, 0)
+    return format_value("nps", value)
 
 
 @register.filter
 def kpi_format(value, kpi_or_code) -> str:
-    """A KPI value in its unit: “85.0 %”, “6 min 0 s”, “+65”, “5.20”, “1,204”; “—” for no data."""
-    if value is None or value == "":
-        return NO_VALUE
-    kpi = _kpi(kpi_or_code)
-    if kpi.unit == Unit.PERCENT:
-        return percent(value)
-    if kpi.unit == Unit.SECONDS:
-        return duration(value)
-    if kpi.code == "nps":
-        return nps(value)
-    if kpi.unit == Unit.COUNT:
-        return f"{float(value):,.0f}"
-    return f"{float(value):.{kpi.decimals}f}"
+    """A KPI value in its unit: “85.0 %”, “6 min”, “+65”, “5.20”, “1,204 tickets”; “—” for no data."""
+    return format_value(kpi_or_code, value)
 
 
 @register.filter
 def kpi_change(change, kpi_or_code) -> str:
-    """A change against the previous period in the KPI's unit: “+3.2 pts”, “−1 min 5 s”, “+12”."""
-    if change is None:
-        return NO_VALUE
-    kpi = _kpi(kpi_or_code)
-    if kpi.unit == Unit.PERCENT:
-        return signed(change, 1) + " pts"
-    if kpi.unit == Unit.SECONDS:
-        if round(change) == 0:
-            return "0 s"
-        return ("+" if change > 0 else MINUS) + duration(abs(change))
-    return signed(change, kpi.decimals)
+    """A change against the previous period in the KPI's unit: “+3.2 pts”, “−1 min 5 s”, “+12 tickets”."""
+    return format_change(kpi_or_code, change)
+
+
+@register.filter
+def kpi_scale(kpi_or_code) -> str:
+    """The range a target of the KPI may take, in its units: “from 0 to 100 %”, “above 0 s and at most 24 h”."""
+    return format_scale(kpi_or_code)
 
 
 @register.filter
@@ -131,10 +97,12 @@ def target_text(figure) -> str:
     if figure is None or figure.target is None:
         return ""
     kpi = figure.kpi
-    operator = "≥" if kpi.direction == Direction.HIGHER else "≤"
-    text = f"{operator} {kpi_format(figure.target_value, kpi)}"
+    text = format_target(kpi, figure.target_value)
     if figure.stretch_value is not None:
-        text += f" (stretch {kpi_format(figure.stretch_value, kpi)})"
+        text += f" (stretch {format_value(kpi, figure.stretch_value)})"
+    if figure.target_changes:  # judged day by day against the targets of the period (kpis.selectors)
+        days = ", ".join(f"{day:%d %b}" for day in figure.target_changes)
+        text += f"; the target changed on {days}: each day's records held to that day's target"
     return text
 
 

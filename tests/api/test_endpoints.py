@@ -190,12 +190,35 @@ def test_an_agent_scorecard_rolls_up_numerators_and_denominators(world, api):
     assert csat["value"] == pytest.approx(80.0)  # 12 / 15, not the mean of 90 % and 60 %
     assert (csat["numerator"], csat["denominator"], csat["sample_size"]) == (12, 15, 15)
     assert (csat["target"], csat["target_value"], csat["status"]) == (world.targets["alice"].pk, 85, "missed")
+    # Display fields: the value and target as the pages show them, with their unit.
+    assert (csat["value_display"], csat["target_display"]) == ("80.0 %", "≥ 85.0 %")
     assert csat["low_confidence"] is False
     assert csat["previous_value"] == pytest.approx(25.0)
     assert csat["trend"] == "better"
     assert 0 <= csat["ci_low"] < 80 < csat["ci_high"] <= 100
     volume = next(row for row in body["kpis"] if row["code"] == "volume")
     assert (volume["value"], volume["status"]) == (0.0, "no_target")
+    assert (volume["value_display"], volume["target_display"]) == ("0 tickets", "")
+    nps = next(row for row in body["kpis"] if row["code"] == "nps")
+    assert (nps["value"], nps["value_display"]) == (None, "—")
+
+
+def test_a_duration_snapshot_reads_with_its_unit_and_stays_in_seconds(world, api):
+    aht = Snapshot.objects.create(
+        date=dt.date(2026, 3, 3),
+        kpi="aht",
+        scope=Scope.TEAM,
+        team=world.teams["falcons"],
+        value=331.0,
+        numerator=662,
+        denominator=2,
+        status="no_target",
+        definitions_version=1,
+        computed_at=timezone.now(),
+    )
+    rows = api(world.users["root"]).get("/api/v1/snapshots/", {"kpi": "aht"}).json()["results"]
+    row = next(row for row in rows if row["id"] == aht.pk)
+    assert (row["value"], row["value_display"]) == (331.0, "5 min 31 s")
 
 
 def test_a_scorecard_period_is_validated(world, api):

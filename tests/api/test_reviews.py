@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from kpis.formatting import format_target, format_value
 from kpis.reviews import services
 from kpis.reviews.models import Goal, Review, ReviewEvent, ReviewStatus
 from tests.api.conftest import ROLES
@@ -82,6 +83,12 @@ def test_a_shared_review_shows_its_frozen_summary_and_checklist(world, reviews, 
     body = api(world.users["alice"]).get(f"/api/v1/reviews/{reviews['alice_shared'].pk}/").json()
     assert body["status"] == "shared"
     assert [k["kpi"] for k in body["kpi_summary"]][:3] == ["csat", "nps", "ces"]
+    # Each figure also reads as the pages show it (the unit, "—" for no data); values stay raw.
+    for row in body["kpi_summary"]:
+        assert row["value_display"] == format_value(row["kpi"], row["value"]), row["kpi"]
+        assert row["target_display"] == format_target(row["kpi"], row["target_value"]), row["kpi"]
+    for goal in body["goals"]:
+        assert goal["target_display"] == (format_target(goal["kpi"], goal["target_value"]) if goal["kpi"] else "")
     assert [p["number"] for p in body["pitfalls"]] == [1, 2, 3, 4, 5]
     assert all(p["confirmed"] for p in body["pitfalls"])
 
@@ -213,7 +220,7 @@ def test_only_hr_and_admins_export(world, reviews, api, role):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert sorted(int(row["review_id"]) for row in rows) == sorted(reviews[n].pk for n in EXPORTERS[role])
+    assert sorted(int(row["Review ID"]) for row in rows) == sorted(reviews[n].pk for n in EXPORTERS[role])
     workbook = client.get("/api/v1/reviews/export/", {"format": "xlsx", "team": world.teams["owls"].pk})
     assert workbook.status_code == 200
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from config.spreadsheets import (
     FORMULA_STARTS,
+    XLSX_MAX_WIDTH,
+    XLSX_MIN_WIDTH,
     SafeCsvWriter,
     csv_bytes,
     csv_stream,
@@ -112,3 +114,28 @@ def test_xlsx_never_holds_a_formula_cell():
     assert {cell.data_type for row in sheet.iter_rows() for cell in row} == {"s"}
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(420, "0:07:00"), (331.4, "0:05:31"), (7200, "2:00:00"), (180000, "50:00:00"), (0, "0:00:00")],
+)
+def test_a_duration_is_h_mm_ss_in_csv_and_a_duration_cell_in_xlsx(seconds, text):
+    duration = dt.timedelta(seconds=seconds)
+    assert safe_cell(duration) == text  # hours run past a day, as a spreadsheet reads a duration
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_workbook("Data", ["d"], [[duration]])))["Data"]
+    cell = sheet["A2"]
+    assert (cell.value, cell.number_format) == (dt.timedelta(seconds=round(seconds)), "[h]:mm:ss")
+    with zipfile.ZipFile(io.BytesIO(xlsx_workbook("Data", ["d"], [[duration]]))) as archive:
+        assert b'<c r="A2" s="2" t="n">' in archive.read("xl/worksheets/sheet1.xml")  # a number of days
+
+
+def test_xlsx_columns_fit_their_content_within_bounds_and_the_header_filters():
+    moment = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+    rows = [["a", "x" * 100, moment, dt.date(2026, 3, 1), "short\n" + "y" * 20]]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_workbook("Data", ["id", "long", "when", "day", "lines"], rows)))
+    sheet = sheet["Data"]
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDE"]
+    # The minimum; capped at the maximum; a date and time; a date (the title "day" is shorter); the longest line.
+    assert widths == [XLSX_MIN_WIDTH, XLSX_MAX_WIDTH, 21, 12, 22]
+    assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:E2")

@@ -44,7 +44,7 @@ def test_team_pitfalls_signals(team_with_history):
     assert [c.number for c in team_pitfalls(team=team, as_of=AS_OF)] == [1, 2, 3, 4, 5]
     # AHT baseline 600 s; 300 s is more than two 15 % steps (180 s) beyond it.
     assert checks[1].triggered
-    assert checks[1].evidence == ["Average Handling Time: target 300 s is far beyond the 90-day baseline 600 s."]
+    assert checks[1].evidence == ["Average Handling Time: target 5 min is far beyond the 90-day baseline 10 min."]
     assert checks[2].triggered  # one KPI only, and an efficiency target with no quality counterpart
     assert len(checks[2].evidence) == 2
     assert checks[3].triggered and "has no rationale" in checks[3].evidence[0]

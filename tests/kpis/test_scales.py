@@ -165,7 +165,9 @@ def test_the_admin_refuses_an_off_scale_target(client, admin_user, team):
     [
         ("nps", "500", "Net Promoter Score: give a value from -100 to 100."),
         ("ces", "99", "Customer Effort Score: give a value from 1 to 7."),
-        ("frt", "0", "First Response Time: give a value above 0 and at most 2,592,000 seconds."),
+        # A duration is typed in minutes or h:mm; its scale reads in the same units, and once only.
+        ("frt", "0", "First Response Time: give a duration above 0 s and at most 30 d."),
+        ("aht", "5 min", "Type the duration in minutes (e.g. 5.5) or as h:mm (e.g. 1:30)."),
     ],
 )
 def test_the_goal_form_uses_the_same_scale(kpi, value, message):

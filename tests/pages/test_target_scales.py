@@ -77,8 +77,13 @@ def test_checking_an_off_scale_stretch_still_shows_the_signals_of_the_value(clie
     [
         ("nps", {"value": "500"}, "Net Promoter Score: give a value from -100 to 100."),
         ("ces", {"value": "99"}, "Customer Effort Score: give a value from 1 to 7."),
-        ("aht", {"value": "-10"}, "Average Handling Time: give a value above 0 and at most 86,400 seconds."),
-        ("frt", {"value": "0"}, "First Response Time: give a value above 0 and at most 2,592,000 seconds."),
+        # Durations are typed in minutes or h:mm; their scale reads in the same human units.
+        ("aht", {"value": "-10"}, "Average Handling Time: give a duration above 0 s and at most 24 h."),
+        ("aht", {"value": "24:01"}, "Average Handling Time: give a duration above 0 s and at most 24 h."),
+        ("aht", {"value": "330 s"}, "Type the duration in minutes (e.g. 5.5) or as h:mm (e.g. 1:30)."),
+        ("aht", {"value": "5:75"}, "Type the duration in minutes (e.g. 5.5) or as h:mm (e.g. 1:30)."),
+        ("frt", {"value": "0"}, "First Response Time: give a duration above 0 s and at most 30 d."),
+        ("frt", {"value": "5", "stretch": "nan"}, "Type the duration in minutes (e.g. 5.5) or as h:mm (e.g. 1:30)."),
         ("resolution_rate", {"value": "90", "stretch": "150"}, "Resolution Rate: give a value from 0 to 100 %."),
     ],
 )

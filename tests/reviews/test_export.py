@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts import scoping
 from accounts.models import Team, User
+from config.spreadsheets import XLSX_MAX_WIDTH
 from kpis.reviews import services
 from kpis.reviews.export import export_header, reviews_export_csv, reviews_export_rows, reviews_export_xlsx
 from kpis.reviews.models import Review
@@ -18,27 +19,50 @@ from tests.factories import SurveyResponseFactory, TicketFactory
 from tests.reviews.helpers import MARCH, confirm_all, shared_review
 
 UTC = dt.UTC
-KPI_CODES = ["csat", "nps", "ces", "aht", "frt", "resolution_time", "fcr", "resolution_rate", "volume"]
+KPI_TITLES = [
+    ("Customer Satisfaction", "%"),
+    ("Net Promoter Score", "score"),
+    ("Customer Effort Score", "score"),
+    ("Average Handling Time", "h:mm:ss"),
+    ("First Response Time", "h:mm:ss"),
+    ("Resolution Time", "h:mm:ss"),
+    ("First Contact Resolution", "%"),
+    ("Resolution Rate", "%"),
+    ("Ticket Volume", "tickets"),
+]
 HEADER = [
-    "review_id",
-    "status",
-    "team",
-    "agent",
-    "agent_email",
-    "author",
-    "period_start",
-    "period_end",
-    "created_at",
-    "shared_at",
-    "acknowledged_at",
-    "acknowledgement_comment",
-    "strengths",
-    "improvement_areas",
-    "notes",
-    "goal_count",
-    "goals",
-    "amendment_count",
-] + [f"{code}_{suffix}" for code in KPI_CODES for suffix in ("value", "target", "status", "sample_size")]
+    "Review ID",
+    "Status",
+    "Team",
+    "Agent",
+    "Agent e-mail",
+    "Author",
+    "Period start",
+    "Period end",
+    "Created (UTC)",
+    "Shared (UTC)",
+    "Acknowledged (UTC)",
+    "Acknowledgement comment",
+    "Strengths",
+    "Areas to improve",
+    "Notes",
+    "Goals (count)",
+    "Goals",
+    "Amendments (count)",
+] + [
+    title
+    for name, unit in KPI_TITLES
+    for title in (f"{name} ({unit})", f"{name} target ({unit})", f"{name} status", f"{name} sample size")
+]
+
+
+def column_number(title: str) -> int:
+    """The 1-based column number of `title` (openpyxl counts from 1)."""
+    return HEADER.index(title) + 1
+
+
+def minutes(count: float) -> dt.timedelta:
+    return dt.timedelta(minutes=count)
 
 
 def name(user, first, last):
@@ -92,45 +116,45 @@ def exported(leader, other_leader, agent, outside_agent):
 def expected_rows(review, other):
     alice = [
         review.pk,
-        "acknowledged",
+        "Acknowledged",
         "Falcons",
         "Alice Martin",
         "alice@example.com",
         "Lena Berg",
         dt.date(2026, 3, 1),
         dt.date(2026, 3, 31),
-        "2026-04-01T08:00:00+00:00",
-        "2026-04-02T09:30:00+00:00",
-        "2026-04-03T17:45:00+00:00",
+        dt.datetime(2026, 4, 1, 8, 0, tzinfo=UTC),
+        dt.datetime(2026, 4, 2, 9, 30, tzinfo=UTC),
+        dt.datetime(2026, 4, 3, 17, 45, tzinfo=UTC),
         "Agreed, thanks",
         "Warm tone",
         "=Shorter calls",
         "",
         2,
-        "1. Average Handling Time ≤ 360, due 2026-04-30: Use the macros\n2. due 2026-05-15: Shadow a senior",
+        "1. Average Handling Time ≤ 6 min, due 2026-04-30: Use the macros\n2. due 2026-05-15: Shadow a senior",
         1,
         # csat: 3 of 4 positive; nps, ces: no data; aht 420 s over 1 ticket; frt 300 s; resolution 7200 s.
-        *(75.0, None, "no_target", 4),
-        *(None, None, "no_data", 0),
-        *(None, None, "no_data", 0),
-        *(420.0, None, "no_target", 1),
-        *(300.0, None, "no_target", 1),
-        *(7200.0, None, "no_target", 1),
-        *(100.0, None, "no_target", 1),
-        *(100.0, None, "no_target", 1),
-        *(1.0, None, "no_target", 1),
+        *(75.0, None, "No target", 4),
+        *(None, None, "No data", 0),
+        *(None, None, "No data", 0),
+        *(minutes(7), None, "No target", 1),
+        *(minutes(5), None, "No target", 1),
+        *(minutes(120), None, "No target", 1),
+        *(100.0, None, "No target", 1),
+        *(100.0, None, "No target", 1),
+        *(1.0, None, "No target", 1),
     ]
     carol = [
         other.pk,
-        "shared",
+        "Shared",
         "Owls",
         "Carol Diaz",
         "carol@example.com",
         "Otto Klein",
         dt.date(2026, 2, 1),
         dt.date(2026, 2, 28),
-        "2026-04-01T08:00:00+00:00",
-        "2026-04-02T09:30:00+00:00",
+        dt.datetime(2026, 4, 1, 8, 0, tzinfo=UTC),
+        dt.datetime(2026, 4, 2, 9, 30, tzinfo=UTC),
         None,
         "",
         "",
@@ -140,9 +164,30 @@ def expected_rows(review, other):
         "",
         0,
     ]
-    for code in KPI_CODES:
-        carol += [0.0, None, "no_target", 0] if code == "volume" else [None, None, "no_data", 0]
+    for name, _ in KPI_TITLES:
+        carol += [0.0, None, "No target", 0] if name == "Ticket Volume" else [None, None, "No data", 0]
     return [alice, carol]
+
+
+def as_csv_text(cell) -> str:
+    """What the CSV holds for an exported value: ISO dates and moments, h:mm:ss durations, "" for none."""
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.timedelta):
+        hours, rest = divmod(int(cell.total_seconds()), 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return str(cell)
+
+
+def as_xlsx_value(cell):
+    """What openpyxl reads back: naive UTC datetimes, midnight datetimes for dates, None for ""."""
+    if isinstance(cell, dt.datetime):
+        return cell.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(cell, dt.date):
+        return dt.datetime.combine(cell, dt.time())
+    return None if cell == "" else cell
 
 
 def test_rows_and_columns(exported, hr):
@@ -163,13 +208,22 @@ def test_csv(exported, hr):
     assert content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0] == HEADER
-    as_text = [
-        ["" if cell is None else cell.isoformat() if isinstance(cell, dt.date) else str(cell) for cell in row]
-        for row in expected_rows(review, other)
-    ]
-    as_text[0][HEADER.index("improvement_areas")] = "'=Shorter calls"  # quoted so that it never runs
+    as_text = [[as_csv_text(cell) for cell in row] for row in expected_rows(review, other)]
+    as_text[0][HEADER.index("Areas to improve")] = "'=Shorter calls"  # quoted so that it never runs
     assert rows[1:] == as_text
-    assert rows[1][HEADER.index("csat_value")] == "75.0"
+
+
+def test_csv_units_durations_and_moments(exported, hr):
+    """The CSV keeps the meaning of every cell: the unit in the title, durations as h:mm:ss, UTC moments."""
+    content = reviews_export_csv(scoping.reviews_visible(hr))
+    header, alice, _ = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    row = dict(zip(header, alice, strict=True))
+    assert row["Customer Satisfaction (%)"] == "75.0"
+    assert row["Average Handling Time (h:mm:ss)"] == "0:07:00"
+    assert row["Resolution Time (h:mm:ss)"] == "2:00:00"
+    assert row["Shared (UTC)"] == "2026-04-02T09:30:00+00:00"
+    assert row["Period start"] == "2026-03-01"
+    assert row["Status"] == "Acknowledged" and row["Average Handling Time status"] == "No target"
 
 
 def test_xlsx(exported, hr):
@@ -178,17 +232,45 @@ def test_xlsx(exported, hr):
     sheet = workbook["Reviews"]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == HEADER
-    expected = [
-        [dt.datetime.combine(cell, dt.time()) if isinstance(cell, dt.date) else cell for cell in row]
-        for row in expected_rows(review, other)
-    ]
-    # openpyxl reads an empty string cell back as None.
-    assert values[1:] == [[None if cell == "" else cell for cell in row] for row in expected]
-    assert sheet["G2"].number_format == "yyyy-mm-dd"
+    assert values[1:] == [[as_xlsx_value(cell) for cell in row] for row in expected_rows(review, other)]
     assert sheet.freeze_panes == "A2"
-    improvement_areas = sheet.cell(row=2, column=HEADER.index("improvement_areas") + 1)
+    improvement_areas = sheet.cell(row=2, column=column_number("Areas to improve"))
     assert (improvement_areas.value, improvement_areas.data_type) == ("=Shorter calls", "s")
     assert [cell.font.bold for cell in sheet[1]] == [True] * len(HEADER)
+
+
+def test_xlsx_has_real_dates_durations_and_sized_columns(exported, hr):
+    """HR gets cells a spreadsheet computes with, columns wide enough to read, a header that stays."""
+    sheet = openpyxl.load_workbook(io.BytesIO(reviews_export_xlsx(scoping.reviews_visible(hr))))["Reviews"]
+    period_start = sheet.cell(row=2, column=column_number("Period start"))
+    assert (period_start.is_date, period_start.number_format) == (True, "yyyy-mm-dd")
+    shared = sheet.cell(row=2, column=column_number("Shared (UTC)"))
+    assert (shared.is_date, shared.value, shared.number_format) == (
+        True,
+        dt.datetime(2026, 4, 2, 9, 30),
+        "yyyy-mm-dd hh:mm:ss",
+    )
+    aht = sheet.cell(row=2, column=column_number("Average Handling Time (h:mm:ss)"))
+    # A duration cell (a number of days under an [h]:mm:ss format), which openpyxl reads back as a timedelta.
+    assert (aht.value, aht.number_format) == (minutes(7), "[h]:mm:ss")
+    resolution = sheet.cell(row=2, column=column_number("Resolution Time (h:mm:ss)"))
+    assert (resolution.value, resolution.number_format) == (minutes(120), "[h]:mm:ss")
+    csat = sheet.cell(row=2, column=column_number("Customer Satisfaction (%)"))
+    assert (csat.value, csat.data_type) == (75.0, "n")
+    widths = {letter: sheet.column_dimensions[letter].width for letter in ("A", "D", "E", "I", "Q")}
+    # Review ID: the title; Agent and e-mail: the title or the longest value; Created: a date and time;
+    # Goals: its longest line (66 characters) capped at the widest column; the cell wraps.
+    assert widths == {
+        "A": len("Review ID") + 2,
+        "D": len("Alice Martin") + 2,
+        "E": len("alice@example.com") + 2,
+        "I": len("2026-04-01 08:00:00") + 2,
+        "Q": XLSX_MAX_WIDTH,
+    }
+    assert len("1. Average Handling Time ≤ 6 min, due 2026-04-30: Use the macros") + 2 > XLSX_MAX_WIDTH
+    assert sheet.cell(row=2, column=column_number("Goals")).alignment.wrap_text
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == sheet.dimensions
 
 
 def test_export_view_filters_and_names_the_file(client, exported, hr):
@@ -220,7 +302,7 @@ def test_export_view_refuses_bad_parameters(client, exported, hr):
 # ---- formula injection -------------------------------------------------------------------
 
 FORMULAS = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\t=1", "＝1+1"]
-PEOPLE_COLUMNS = ("team", "agent", "agent_email", "author", "strengths")
+PEOPLE_COLUMNS = ("Team", "Agent", "Agent e-mail", "Author", "Strengths")
 
 
 @pytest.fixture
@@ -240,30 +322,30 @@ def formula_export(leader, agent, team):
         confirm_all(review, leader)
         services.review_share(review=review, actor=leader)
         # A full name is stripped ("\t=1" is shown as "=1"), which is still a formula.
-        return {"team": formula, "agent": str(agent), "agent_email": agent.email, "author": str(leader)}
+        return {"Team": formula, "Agent": str(agent), "Agent e-mail": agent.email, "Author": str(leader)}
 
     return make
 
 
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_csv_quotes_formula_like_names_emails_and_notes(formula_export, hr, formula):
-    expected = formula_export(formula) | {"strengths": formula}
+    expected = formula_export(formula) | {"Strengths": formula}
     content = reviews_export_csv(scoping.reviews_visible(hr))
     header, row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     for column in PEOPLE_COLUMNS:
         assert row[header.index(column)] == "'" + expected[column], column
-    assert row[header.index("nps_value")] == "-100.0"  # a number, even negative, is not quoted
-    assert row[header.index("review_id")].isdigit()
+    assert row[header.index("Net Promoter Score (score)")] == "-100.0"  # a number, even negative, is not quoted
+    assert row[header.index("Review ID")].isdigit()
 
 
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_xlsx_writes_formula_like_names_emails_and_notes_as_text(formula_export, hr, formula):
-    expected = formula_export(formula) | {"strengths": formula}
+    expected = formula_export(formula) | {"Strengths": formula}
     sheet = openpyxl.load_workbook(io.BytesIO(reviews_export_xlsx(scoping.reviews_visible(hr))))["Reviews"]
     for column in PEOPLE_COLUMNS:
-        cell = sheet.cell(row=2, column=HEADER.index(column) + 1)
+        cell = sheet.cell(row=2, column=column_number(column))
         assert (cell.value, cell.data_type, cell.quotePrefix) == (expected[column], "s", True), column
-    nps = sheet.cell(row=2, column=HEADER.index("nps_value") + 1)
+    nps = sheet.cell(row=2, column=column_number("Net Promoter Score (score)"))
     assert (nps.value, nps.data_type) == (-100.0, "n")
 
 

@@ -159,7 +159,7 @@ def test_goals_are_added_changed_and_removed_on_a_draft(draft, leader):
     )
     services.goal_update(goal=goal, actor=leader, target_value=82.5)
     goal.refresh_from_db()
-    assert goal.target_value == 82.5 and str(goal) == "Customer Satisfaction ≥ 82.5 by 30 Apr 2026"
+    assert goal.target_value == 82.5 and str(goal) == "Customer Satisfaction ≥ 82.5 % by 30 Apr 2026"
     services.goal_remove(goal=goal, actor=leader)
     assert not Goal.objects.exists()
     assert [e[0] for e in events(draft)] == ["created", "goal_added", "goal_updated", "goal_removed"]

@@ -5,7 +5,8 @@ from rest_framework import serializers
 
 from accounts import scoping
 from accounts.models import User
-from kpis.api.serializers import BoundedDateField, TargetStatusField
+from kpis.api.serializers import DISPLAY_HELP, BoundedDateField, TargetStatusField
+from kpis.formatting import format_target, format_value
 from kpis.reviews.export import EXPORT_FORMATS
 from kpis.reviews.models import (
     GOAL_KPI_CHOICES,
@@ -45,14 +46,25 @@ class ReviewActionField(serializers.ChoiceField):
 
 class GoalSerializer(serializers.ModelSerializer):
     kpi = GoalKpiField(required=False)
-    target_value = serializers.FloatField(required=False, allow_null=True, min_value=-1e12, max_value=1e12)
+    target_value = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=-1e12,
+        max_value=1e12,
+        help_text="On the KPI's scale; durations in seconds (the pages take minutes or h:mm).",
+    )
+    target_display = serializers.CharField(
+        source="target_label",
+        read_only=True,
+        help_text="The goal as the pages show it: “≤ 5 min 30 s”, “≥ 85.0 %”; empty without a KPI.",
+    )
     due_date = BoundedDateField()
     description = serializers.CharField(max_length=10000)
 
     class Meta:
         model = Goal
-        fields = ["id", "kpi", "target_value", "due_date", "description", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = ["id", "kpi", "target_value", "target_display", "due_date", "description", "created_at"]
+        read_only_fields = ["id", "target_display", "created_at"]
 
 
 class PitfallSerializer(serializers.ModelSerializer):
@@ -74,13 +86,21 @@ class ReviewKpiSerializer(serializers.Serializer):
     kpi = serializers.CharField()
     name = serializers.CharField()
     value = serializers.FloatField(allow_null=True)
+    value_display = serializers.SerializerMethodField(help_text=DISPLAY_HELP)
     numerator = serializers.FloatField()
     denominator = serializers.IntegerField()
     sample_size = serializers.IntegerField()
     low_confidence = serializers.BooleanField()
     target_value = serializers.FloatField(allow_null=True)
+    target_display = serializers.SerializerMethodField(help_text="The target as the pages show it: “≥ 80.0 %”.")
     status = TargetStatusField()
     previous_value = serializers.FloatField(allow_null=True)
+
+    def get_value_display(self, row) -> str:
+        return format_value(row.kpi, row.value)
+
+    def get_target_display(self, row) -> str:
+        return format_target(row.kpi, row.target_value)
 
 
 class ReviewSerializer(serializers.ModelSerializer):

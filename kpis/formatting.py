@@ -1,0 +1,224 @@
+"""How a KPI figure reads to a person: the one formatter of pages, goals, pitfall evidence, exports and
+the API's display fields, and the one reader of durations typed into forms.
+
+Values arrive in the registry's units (percent 0–100, scores, durations in seconds, counts); this
+module only turns them into text, so a figure reads the same everywhere:
+
+- `format_value(kpi, value)`: "85.9 %", "+38", "6.11", "5 min 31 s", "24 h", "1 d 2 h", "247 tickets".
+- `format_change(kpi, change)`: "+3.2 pts", "−1 min 5 s", "+12 tickets".
+- `format_target(kpi, value)`: "≥ 80.0 %", "≤ 5 min 30 s" (the comparator follows the KPI's direction).
+- `format_scale(kpi)`: the range a target may take, in the same units ("above 0 s and at most 24 h").
+
+Durations read in the largest units that keep them exact enough for a leader: seconds under a
+minute, minutes and seconds under an hour, hours and minutes up to a whole day ("24 h", the usual
+service-level figure), days and hours beyond ("1 d 2 h"); zero trailing parts are left out.
+
+Durations are typed as minutes ("5.5" is 5 min 30 s) or as h:mm ("1:30" is 1 h 30 min, h:mm:ss
+also accepted); `parse_duration_input` reads them into seconds and `duration_input_text` writes
+stored seconds back in the same form. The API keeps plain seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .registry import KPIS, Direction, Kpi, Unit
+
+MINUS = "−"
+NO_VALUE = "—"
+COMPARATORS = {Direction.HIGHER: "≥", Direction.LOWER: "≤"}
+# What one unit of a count KPI is called: (singular, plural).
+COUNT_NOUNS = {"volume": ("ticket", "tickets")}
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+
+DURATION_INPUT_HINT = "Durations in minutes (5.5 = 5 min 30 s) or as h:mm (1:30 = 1 h 30 min; h:mm:ss also works)."
+DURATION_INPUT_ERROR = "Type the duration in minutes (e.g. 5.5) or as h:mm (e.g. 1:30)."
+# Minutes ("5", "5.5", "5,5") or a clock ("1:30", "0:05:30"); the sign is read so that a negative
+# duration gets the scale's message ("above 0 s"), not a format error.
+_MINUTES_RE = re.compile(r"^(?P<sign>[-−]?)(?P<minutes>\d+(?:[.,]\d+)?)$")
+_CLOCK_RE = re.compile(r"^(?P<sign>[-−]?)(?P<hours>\d+):(?P<minutes>[0-5]\d)(?::(?P<seconds>[0-5]\d))?$")
+
+
+def kpi_of(kpi_or_code: Kpi | str) -> Kpi:
+    """The registry's KPI for a KPI or its code."""
+    return kpi_or_code if isinstance(kpi_or_code, Kpi) else KPIS[kpi_or_code]
+
+
+def is_duration(kpi_or_code: Kpi | str) -> bool:
+    return kpi_of(kpi_or_code).unit == Unit.SECONDS
+
+
+def _missing(value) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _half_up(number: float) -> int:
+    # Half-up, as people round (Python's round() goes to even: 90.5 minutes would read "1 h 30 min").
+    return math.floor(number + 0.5)
+
+
+def _sign(number: float) -> str:
+    return MINUS if number < 0 else ""
+
+
+def format_duration(seconds) -> str:
+    """Seconds as a person reads them: "45 s", "6 min", "5 min 31 s", "1 h 5 min", "24 h", "1 d 2 h"."""
+    if _missing(seconds):
+        return NO_VALUE
+    seconds = float(seconds)
+    total = _half_up(abs(seconds))
+    if total < HOUR:
+        minutes, secs = divmod(total, MINUTE)
+        parts = [(minutes, "min"), (secs, "s")] if minutes else [(secs, "s")]
+    elif _half_up(total / MINUTE) <= DAY // MINUTE:
+        hours, minutes = divmod(_half_up(total / MINUTE), 60)
+        parts = [(hours, "h"), (minutes, "min")]
+    else:
+        days, hours = divmod(_half_up(total / HOUR), 24)
+        parts = [(days, "d"), (hours, "h")]
+    # Trailing zero parts say nothing ("6 min", "24 h", "2 d"); a lone zero stays ("0 s").
+    while len(parts) > 1 and parts[-1][0] == 0:
+        parts.pop()
+    text = " ".join(f"{amount} {unit}" for amount, unit in parts)
+    return (_sign(seconds) if total else "") + text
+
+
+def format_signed(number, decimals: int = 0) -> str:
+    """A signed number with a true minus sign: 65 → "+65", -20 → "−20", 0 → "0"."""
+    if _missing(number):
+        return NO_VALUE
+    number = float(number)
+    text = f"{abs(number):,.{int(decimals)}f}"
+    if float(text.replace(",", "")) == 0:
+        return text
+    return ("+" if number > 0 else MINUS) + text
+
+
+def _is_signed_scale(kpi: Kpi) -> bool:
+    # A scale that runs below zero (NPS, −100 to 100) reads with its sign, so +38 and −38 differ at a glance.
+    return kpi.lower_bound is not None and kpi.lower_bound < 0
+
+
+def _count_text(kpi: Kpi, number: float) -> str:
+    text = f"{_sign(number)}{abs(number):,.0f}"
+    singular, plural = COUNT_NOUNS.get(kpi.code, ("", ""))
+    noun = singular if abs(round(number)) == 1 else plural
+    return f"{text} {noun}" if noun else text
+
+
+def format_value(kpi_or_code: Kpi | str, value) -> str:
+    """A KPI value in its unit: "85.9 %", "+38", "6.11", "5 min 31 s", "247 tickets"; "—" for no data."""
+    if _missing(value):
+        return NO_VALUE
+    kpi, number = kpi_of(kpi_or_code), float(value)
+    if kpi.unit == Unit.SECONDS:
+        return format_duration(number)
+    if kpi.unit == Unit.PERCENT:
+        return f"{_sign(number)}{abs(number):.{kpi.decimals}f} %"
+    if kpi.unit == Unit.COUNT:
+        return _count_text(kpi, number)
+    if _is_signed_scale(kpi):
+        return format_signed(number, kpi.decimals)
+    return f"{_sign(number)}{abs(number):.{kpi.decimals}f}"
+
+
+def format_change(kpi_or_code: Kpi | str, change) -> str:
+    """A change against another period in the KPI's unit: "+3.2 pts", "−1 min 5 s", "+12 tickets", "0 s"."""
+    if _missing(change):
+        return NO_VALUE
+    kpi, number = kpi_of(kpi_or_code), float(change)
+    if kpi.unit == Unit.PERCENT:
+        return format_signed(number, kpi.decimals) + " pts"
+    if kpi.unit == Unit.SECONDS:
+        text = format_duration(abs(number))
+        return text if _half_up(abs(number)) == 0 else ("+" if number > 0 else MINUS) + text
+    if kpi.unit == Unit.COUNT:
+        text = format_value(kpi, abs(number))
+        return text if _half_up(abs(number)) == 0 else ("+" if number > 0 else MINUS) + text
+    return format_signed(number, kpi.decimals)
+
+
+def comparator(kpi_or_code: Kpi | str) -> str:
+    """ "≥" for a higher-is-better KPI, "≤" for a lower-is-better one; "" for a KPI without a target."""
+    return COMPARATORS.get(kpi_of(kpi_or_code).direction, "")
+
+
+def format_target(kpi_or_code: Kpi | str, value, comparator_text: str | None = None) -> str:
+    """A target or goal as the comparison it asks for: "≥ 80.0 %", "≤ 5 min 30 s"; "" without a value."""
+    if _missing(value):
+        return ""
+    operator = comparator(kpi_or_code) if comparator_text is None else comparator_text
+    text = format_value(kpi_or_code, value)
+    return f"{operator} {text}" if operator else text
+
+
+def _bound_text(kpi: Kpi, number: float) -> str:
+    if kpi.unit == Unit.SECONDS:
+        return format_duration(number)
+    return f"{_sign(number)}{abs(number):,.0f}" if float(number).is_integer() else f"{number:,g}"
+
+
+def format_scale(kpi_or_code: Kpi | str) -> str:
+    """The range a target of the KPI may take, in its units: "from 0 to 100 %", "above 0 s and at most 24 h"."""
+    kpi = kpi_of(kpi_or_code)
+    unit = " %" if kpi.unit == Unit.PERCENT else ""
+    low, high = kpi.lower_bound, kpi.upper_bound
+    if low is not None and high is not None and kpi.lower_inclusive and kpi.upper_inclusive:
+        return f"from {_bound_text(kpi, low)} to {_bound_text(kpi, high)}{unit}"
+    parts = []
+    if low is not None:
+        parts.append(f"{'at least' if kpi.lower_inclusive else 'above'} {_bound_text(kpi, low)}")
+    if high is not None:
+        parts.append(f"{'at most' if kpi.upper_inclusive else 'below'} {_bound_text(kpi, high)}")
+    return f"{' and '.join(parts)}{unit}" if parts else "any number"
+
+
+def scale_error(kpi_or_code: Kpi | str) -> str:
+    """The field error of a value off the KPI's scale, in the units the form is typed in."""
+    kpi = kpi_of(kpi_or_code)
+    what = "a duration" if kpi.unit == Unit.SECONDS else "a value"
+    return f"{kpi.name}: give {what} {format_scale(kpi)}."
+
+
+def value_input_help_text() -> str:
+    """The help text of a target or goal value field: how to type it, and each KPI's scale."""
+    numbers = "; ".join(f"{k.name} {format_scale(k)}" for k in KPIS.values() if k.has_target and not is_duration(k))
+    durations = "; ".join(f"{k.name} {format_scale(k)}" for k in KPIS.values() if k.has_target and is_duration(k))
+    return f"On the KPI's scale: {numbers}. {DURATION_INPUT_HINT} {durations}."
+
+
+def parse_duration_input(text) -> float:
+    """Seconds from a typed duration: minutes ("5", "5.5", "5,5") or a clock ("1:30" h:mm, "0:05:30").
+
+    Raises ValueError with `DURATION_INPUT_ERROR` for anything else (units, "1e3", "nan", "5:75").
+    """
+    text = str(text).strip()
+    if match := _MINUTES_RE.match(text):
+        seconds = float(match["minutes"].replace(",", ".")) * MINUTE
+    elif match := _CLOCK_RE.match(text):
+        seconds = int(match["hours"]) * HOUR + int(match["minutes"]) * MINUTE + int(match["seconds"] or 0)
+    else:
+        raise ValueError(DURATION_INPUT_ERROR)
+    if not math.isfinite(seconds):  # minutes beyond the float range
+        raise ValueError(DURATION_INPUT_ERROR)
+    seconds = float(_half_up(seconds))
+    return -seconds if match["sign"] and seconds else seconds
+
+
+def duration_input_text(seconds) -> str:
+    """Stored seconds as a form shows them: minutes under an hour ("5.5"), else h:mm ("24:00") or h:mm:ss.
+
+    `parse_duration_input` reads the text back to the same whole seconds.
+    """
+    if _missing(seconds):
+        return ""
+    number = float(seconds)
+    total = _half_up(abs(number))
+    sign = "-" if number < 0 and total else ""
+    if total < HOUR and (total * 10) % MINUTE == 0:  # a tenth of a minute is exactly 6 s
+        return f"{sign}{total / MINUTE:g}"
+    hours, rest = divmod(total, HOUR)
+    minutes, secs = divmod(rest, MINUTE)
+    return f"{sign}{hours}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
