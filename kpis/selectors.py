@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet, Sum
@@ -21,7 +22,8 @@ from accounts.models import Role, Team, User
 from surveys.models import SurveyResponse
 from tickets.models import Channel, Ticket
 
-from .days import date_range, utc_bounds
+from .days import utc_bounds
+from .formatting import format_change
 from .models import Scope, Snapshot, Target
 from .registry import (
     BENCHMARKS,
@@ -38,11 +40,14 @@ from .targets import TargetResolver, status_against, targets_intersecting
 
 # ---- periods -----------------------------------------------------------------------------
 
+# Presets judge complete days: they end yesterday, since today's tickets and surveys are still coming
+# in (a half day would read as a drop). Today is its own preset, shown as "so far".
 PERIOD_PRESETS = {
     "7d": "Last 7 days",
     "30d": "Last 30 days",
     "90d": "Last 90 days",
     "month": "This month",
+    "today": "Today so far",
     "custom": "Custom range",
 }
 DEFAULT_PRESET = "30d"
@@ -53,6 +58,8 @@ MAX_PERIOD_DAYS = 366 * 2
 class Period:
     date_from: dt.date
     date_to: dt.date
+    # The period ends today: its last day is not complete yet ("so far").
+    partial: bool = False
 
     @property
     def days(self) -> int:
@@ -63,7 +70,11 @@ class Period:
         return Period(self.date_from - dt.timedelta(days=self.days), self.date_from - dt.timedelta(days=1))
 
     def __str__(self) -> str:
-        return f"{self.date_from:%d %b %Y} – {self.date_to:%d %b %Y}"
+        if self.date_from == self.date_to:
+            text = f"{self.date_from:%d %b %Y}"
+        else:
+            text = f"{self.date_from:%d %b %Y} – {self.date_to:%d %b %Y}"
+        return f"{text} (so far)" if self.partial else text
 
 
 def period_from_params(
@@ -93,11 +104,16 @@ def period_from_params(
             errors["date_to"] = f"A period spans at most {MAX_PERIOD_DAYS} days."
         if errors:
             raise ValidationError(errors)
-        return Period(parsed["date_from"], parsed["date_to"]), preset
+        return Period(parsed["date_from"], parsed["date_to"], partial=parsed["date_to"] >= today), preset
+    if preset == "today":
+        return Period(today, today, partial=True), preset
+    yesterday = today - dt.timedelta(days=1)
     if preset == "month":
-        return Period(today.replace(day=1), today), preset
+        if today.day == 1:  # nothing complete yet this month: the month so far is today
+            return Period(today, today, partial=True), preset
+        return Period(today.replace(day=1), yesterday), preset
     days = int(preset.removesuffix("d"))
-    return Period(today - dt.timedelta(days=days - 1), today), preset
+    return Period(yesterday - dt.timedelta(days=days - 1), yesterday), preset
 
 
 # ---- figures -----------------------------------------------------------------------------
@@ -117,6 +133,11 @@ class KpiFigure:
     status: str = "no_data"
     previous_value: float | None = None
     previous_sample_size: int = 0
+    # When the target changed inside the period: the days it changed, and the record-weighted target
+    # (and stretch) the period was judged against (see `_judge_across_targets`).
+    target_changes: list[dt.date] = field(default_factory=list)
+    period_target: float | None = None
+    period_stretch: float | None = None
 
     @property
     def code(self) -> str:
@@ -132,10 +153,14 @@ class KpiFigure:
 
     @property
     def target_value(self) -> float | None:
+        if self.target_changes:
+            return self.period_target
         return self.target.value if self.target else None
 
     @property
     def stretch_value(self) -> float | None:
+        if self.target_changes:
+            return self.period_stretch
         return self.target.stretch if self.target else None
 
     @property
@@ -219,21 +244,92 @@ def _period_sums(base: QuerySet, period: Period, group_by: tuple[str, ...], with
     )
 
 
-def _figures(rows: list[dict], target_for, with_previous: bool) -> dict[str, KpiFigure]:
-    """KpiFigures for every KPI (missing rows mean no data; volume then counts 0)."""
+DaySums = dict[dt.date, tuple[float, int]]
+
+
+def _figures(rows: list[dict], runs_for, with_previous: bool, daily=None) -> dict[str, KpiFigure]:
+    """KpiFigures for every KPI (missing rows mean no data; volume then counts 0).
+
+    `runs_for(code)` gives the target runs of the period (TargetResolver.segments); where the target
+    changed inside it, `daily(code)` gives that KPI's daily sums for the subject, to judge each day's
+    records by the target of their day.
+    """
     by_code = {row["kpi"]: row for row in rows}
     figures = {}
     for code, kpi in KPIS.items():
         row = by_code.get(code, {})
         previous = (row.get("prev_num") or 0.0, row.get("prev_den") or 0) if with_previous else None
-        figures[code] = make_figure(
-            kpi, row.get("num") or 0.0, row.get("den") or 0, target=target_for(code), previous=previous
-        )
+        runs = runs_for(code)
+        figure = make_figure(kpi, row.get("num") or 0.0, row.get("den") or 0, target=runs[-1][2], previous=previous)
+        if len(runs) > 1:
+            _judge_across_targets(figure, runs, daily(code) if daily else {})
+        figures[code] = figure
     return figures
 
 
+def _judge_across_targets(figure: KpiFigure, runs, day_sums: DaySums) -> None:
+    """A period whose target changed is judged day by day: the records of each day against that day's target.
+
+    The period's target is the mean of the daily targets weighted by each day's records, and the value
+    judged is that of the days that had a target (days before a first target are held to nothing).
+    """
+    figure.target_changes = [start for start, _, _ in runs[1:]]
+    judged_num, judged_den, target_sum, stretch_sum, all_stretched = 0.0, 0, 0.0, 0.0, True
+    for start, end, target in runs:
+        if target is None:
+            continue
+        num = sum(n for day, (n, _) in day_sums.items() if start <= day <= end)
+        den = sum(d for day, (_, d) in day_sums.items() if start <= day <= end)
+        judged_num, judged_den = judged_num + num, judged_den + den
+        target_sum += den * target.value
+        if target.stretch is None:
+            all_stretched = False
+        else:
+            stretch_sum += den * target.stretch
+    if not judged_den:  # no record fell on a day with a target
+        figure.status = status_against(figure.code, figure.value, None, None)
+        return
+    figure.period_target = target_sum / judged_den
+    figure.period_stretch = stretch_sum / judged_den if all_stretched else None
+    judged = figure.kpi.value(judged_num, judged_den)
+    figure.status = status_against(figure.code, judged, figure.period_target, figure.period_stretch)
+
+
+def _daily_sums(base: QuerySet, period: Period, group: str | None) -> dict[tuple, DaySums]:
+    """Daily numerators and denominators per (group value, KPI), in one query (only when a target changed)."""
+    fields = (group, "kpi", "date") if group else ("kpi", "date")
+    rows = (
+        base.filter(date__gte=period.date_from, date__lte=period.date_to)
+        .values(*fields)
+        .annotate(num=Sum("numerator"), den=Sum("denominator"))
+        .order_by()
+    )
+    sums: dict[tuple, DaySums] = defaultdict(dict)
+    for row in rows:
+        sums[(row[group] if group else None, row["kpi"])][row["date"]] = (row["num"], row["den"])
+    return sums
+
+
+def _daily_lookup(resolver: TargetResolver, base: QuerySet, period: Period, group: str | None):
+    """`daily(group value)(code)`: the day sums, fetched once and only if some target changed in the period."""
+    if not resolver.changes_within(period.date_from, period.date_to):
+        return lambda value=None: None
+    cache: list[dict] = []
+
+    def for_group(value=None):
+        def daily(code: str) -> DaySums:
+            if not cache:
+                cache.append(_daily_sums(base, period, group))
+            return cache[0].get((value, code), {})
+
+        return daily
+
+    return for_group
+
+
 def _resolver_for(period: Period) -> TargetResolver:
-    return TargetResolver(targets_intersecting(period.date_to, period.date_to))
+    """Every target in force on some day of the period, in one query."""
+    return TargetResolver(targets_intersecting(period.date_from, period.date_to))
 
 
 def scorecard(
@@ -245,17 +341,24 @@ def scorecard(
     with_previous: bool = True,
     resolver: TargetResolver | None = None,
 ) -> dict[str, KpiFigure]:
-    """Every KPI for an agent, a team or the org (subject None) over a period: 2 queries."""
+    """Every KPI for an agent, a team or the org (subject None) over a period: 2 queries (3 when a
+    target changed inside the period)."""
     resolver = resolver or _resolver_for(period)
-    rows = _period_sums(
-        Snapshot.objects.filter(_subject_filter(scope, subject), channel=channel), period, (), with_previous
-    )
+    base = Snapshot.objects.filter(_subject_filter(scope, subject), channel=channel)
+    rows = _period_sums(base, period, (), with_previous)
     agent_id, team_id = _target_subject(scope, subject)
 
-    def target_for(code: str) -> Target | None:
-        return resolver.resolve(kpi=code, day=period.date_to, channel=channel, agent_id=agent_id, team_id=team_id)
+    def runs_for(code: str):
+        return resolver.segments(
+            kpi=code,
+            date_from=period.date_from,
+            date_to=period.date_to,
+            channel=channel,
+            agent_id=agent_id,
+            team_id=team_id,
+        )
 
-    return _figures(rows, target_for, with_previous)
+    return _figures(rows, runs_for, with_previous, _daily_lookup(resolver, base, period, None)())
 
 
 @dataclass
@@ -281,7 +384,9 @@ class TeamDashboard:
 def team_dashboard(*, team: Team, period: Period) -> TeamDashboard:
     """Agents × KPIs for a team over a period, with the team and org rows: 5 queries."""
     resolver = _resolver_for(period)
-    agent_rows = _period_sums(Snapshot.objects.filter(scope=Scope.AGENT, team=team, channel=""), period, ("agent_id",))
+    base = Snapshot.objects.filter(scope=Scope.AGENT, team=team, channel="")
+    agent_rows = _period_sums(base, period, ("agent_id",))
+    daily = _daily_lookup(resolver, base, period, "agent_id")
     by_agent: dict[int, list[dict]] = defaultdict(list)
     for row in agent_rows:
         by_agent[row["agent_id"]].append(row)
@@ -289,10 +394,13 @@ def team_dashboard(*, team: Team, period: Period) -> TeamDashboard:
     rows = []
     for agent in agents.order_by("first_name", "last_name", "username"):
 
-        def target_for(code: str, agent=agent) -> Target | None:
-            return resolver.resolve(kpi=code, day=period.date_to, agent_id=agent.pk, team_id=team.pk)
+        def runs_for(code: str, agent=agent):
+            return resolver.segments(
+                kpi=code, date_from=period.date_from, date_to=period.date_to, agent_id=agent.pk, team_id=team.pk
+            )
 
-        rows.append(AgentRow(agent=agent, figures=_figures(by_agent.get(agent.pk, []), target_for, True)))
+        figures = _figures(by_agent.get(agent.pk, []), runs_for, True, daily(agent.pk))
+        rows.append(AgentRow(agent=agent, figures=figures))
     return TeamDashboard(
         team=team,
         period=period,
@@ -305,9 +413,9 @@ def team_dashboard(*, team: Team, period: Period) -> TeamDashboard:
 def channel_breakdown(*, scope: str, subject, period: Period) -> dict[str, dict[str, KpiFigure]]:
     """Every KPI per channel for a subject over a period (channels with data only): 2 queries."""
     resolver = _resolver_for(period)
-    rows = _period_sums(
-        Snapshot.objects.filter(_subject_filter(scope, subject)).exclude(channel=""), period, ("channel",)
-    )
+    base = Snapshot.objects.filter(_subject_filter(scope, subject)).exclude(channel="")
+    rows = _period_sums(base, period, ("channel",))
+    daily = _daily_lookup(resolver, base, period, "channel")
     by_channel: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_channel[row["channel"]].append(row)
@@ -317,25 +425,103 @@ def channel_breakdown(*, scope: str, subject, period: Period) -> dict[str, dict[
         if channel not in by_channel:
             continue
 
-        def target_for(code: str, channel=channel) -> Target | None:
-            return resolver.resolve(kpi=code, day=period.date_to, channel=channel, agent_id=agent_id, team_id=team_id)
+        def runs_for(code: str, channel=channel):
+            return resolver.segments(
+                kpi=code,
+                date_from=period.date_from,
+                date_to=period.date_to,
+                channel=channel,
+                agent_id=agent_id,
+                team_id=team_id,
+            )
 
-        figures = _figures(by_channel[channel], target_for, True)
+        figures = _figures(by_channel[channel], runs_for, True, daily(channel))
         if any(f.sample_size for f in figures.values()):  # a figure of 0 is data; no records is not
             breakdown[channel] = figures
     return breakdown
 
 
+# ---- trends ------------------------------------------------------------------------------
+
+# A trend's grain follows its range, so a chart keeps a readable number of points each carrying
+# enough records: days up to six weeks, weeks (Monday to Sunday) up to about six months, then
+# calendar months.
+SERIES_DAY_MAX_DAYS = 42
+SERIES_WEEK_MAX_DAYS = 183
+
+
+class Grain(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+def series_grain(period: Period) -> Grain:
+    """The grain of a trend over `period`: day up to 42 days, week up to 183, month beyond."""
+    if period.days <= SERIES_DAY_MAX_DAYS:
+        return Grain.DAY
+    if period.days <= SERIES_WEEK_MAX_DAYS:
+        return Grain.WEEK
+    return Grain.MONTH
+
+
+def _bucket_start(day: dt.date, grain: Grain) -> dt.date:
+    if grain == Grain.WEEK:
+        return day - dt.timedelta(days=day.weekday())
+    if grain == Grain.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def series_buckets(period: Period, grain: Grain) -> list[Period]:
+    """The consecutive days, weeks or calendar months covering `period`, the ends cut to the period."""
+    buckets = []
+    start = period.date_from
+    while start <= period.date_to:
+        if grain == Grain.WEEK:
+            end = _bucket_start(start, grain) + dt.timedelta(days=6)
+        elif grain == Grain.MONTH:
+            end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        else:
+            end = start
+        end = min(end, period.date_to)
+        buckets.append(Period(start, end))
+        start = end + dt.timedelta(days=1)
+    return buckets
+
+
 @dataclass
 class SeriesPoint:
-    date: dt.date
-    value: float | None
+    """One point of a trend: a day, week or month (cut to the period) and its exact roll-up."""
+
+    kpi: Kpi
+    date_from: dt.date
+    date_to: dt.date
     numerator: float
     denominator: int
 
+    @property
+    def value(self) -> float | None:
+        return self.kpi.value(self.numerator, self.denominator)
 
-def kpi_series(*, scope: str, subject, period: Period, channel: str = "") -> dict[str, list[SeriesPoint]]:
-    """Daily values of every KPI for a subject over a period (no row = no data; volume 0): 1 query."""
+    @property
+    def sample_size(self) -> int:
+        return int(self.numerator) if self.kpi.is_count else self.denominator
+
+    @property
+    def low_confidence(self) -> bool:
+        return not self.kpi.is_count and self.denominator > 0 and is_low_confidence(self.denominator)
+
+
+def kpi_series(
+    *, scope: str, subject, period: Period, channel: str = "", grain: Grain | None = None
+) -> dict[str, list[SeriesPoint]]:
+    """Every KPI per day, week or month (series_grain) for a subject over a period: 1 query.
+
+    A week or month is sum(numerator) / sum(denominator) of its days, never a mean of daily values;
+    no snapshot row means no data (volume: 0).
+    """
+    grain = grain or series_grain(period)
     rows = (
         Snapshot.objects.filter(_subject_filter(scope, subject), channel=channel)
         .filter(date__gte=period.date_from, date__lte=period.date_to)
@@ -343,13 +529,18 @@ def kpi_series(*, scope: str, subject, period: Period, channel: str = "") -> dic
         .annotate(num=Sum("numerator"), den=Sum("denominator"))
         .order_by()
     )
-    sums = {(row["kpi"], row["date"]): (row["num"], row["den"]) for row in rows}
+    sums: dict[tuple[str, dt.date], list] = defaultdict(lambda: [0.0, 0])
+    for row in rows:
+        bucket = sums[(row["kpi"], max(_bucket_start(row["date"], grain), period.date_from))]
+        bucket[0] += row["num"] or 0.0
+        bucket[1] += row["den"] or 0
+    buckets = series_buckets(period, grain)
     series = {}
     for code, kpi in KPIS.items():
         points = []
-        for day in date_range(period.date_from, period.date_to):
-            num, den = sums.get((code, day), (0.0, 0))
-            points.append(SeriesPoint(date=day, value=kpi.value(num, den), numerator=num, denominator=den))
+        for bucket in buckets:
+            num, den = sums.get((code, bucket.date_from), (0.0, 0))
+            points.append(SeriesPoint(kpi, bucket.date_from, bucket.date_to, float(num), int(den)))
         series[code] = points
     return series
 
@@ -444,7 +635,7 @@ def suggest_target(*, kpi_code: str, baseline: KpiFigure, channel: str = "") -> 
     value = kpi.nearest_on_scale(_round(kpi, base + step))
     reason = (
         f"Half the gap from the {BASELINE_DAYS}-day baseline toward the benchmark, "
-        f"at most {max_step:.1f} {kpi.unit} in one step."
+        f"at most {format_change(kpi, max_step).lstrip('+')} in one step."
     )
     return TargetSuggestion(value=value, reason=reason, **common)
 

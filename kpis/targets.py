@@ -21,7 +21,12 @@ class TargetResolver:
 
     def __init__(self, targets: Iterable[Target]) -> None:
         self._by_key: dict[tuple, list[Target]] = defaultdict(list)
+        # Per KPI, the days on which some target starts or (the day after it) ends.
+        self._changes: dict[str, set[dt.date]] = defaultdict(set)
         for target in targets:
+            self._changes[target.kpi].add(target.effective_from)
+            if target.effective_to is not None:
+                self._changes[target.kpi].add(target.effective_to + dt.timedelta(days=1))
             subject = {Scope.AGENT: target.agent_id, Scope.TEAM: target.team_id, Scope.ORG: None}[target.scope]
             self._by_key[(target.kpi, target.scope, subject, target.channel)].append(target)
 
@@ -42,6 +47,32 @@ class TargetResolver:
             if found is not None:
                 return found
         return None
+
+    def changes_within(self, date_from: dt.date, date_to: dt.date) -> bool:
+        """Whether any target starts or ends strictly inside [date_from, date_to] (so figures need daily sums)."""
+        return any(date_from < day <= date_to for days in self._changes.values() for day in days)
+
+    def segments(
+        self,
+        *,
+        kpi: str,
+        date_from: dt.date,
+        date_to: dt.date,
+        channel: str = "",
+        agent_id: int | None = None,
+        team_id: int | None = None,
+    ) -> list[tuple[dt.date, dt.date, Target | None]]:
+        """The runs of days of [date_from, date_to] that one target (or none) governs, in date order."""
+        starts = [date_from, *sorted(day for day in self._changes.get(kpi, ()) if date_from < day <= date_to)]
+        runs: list[tuple[dt.date, dt.date, Target | None]] = []
+        for index, start in enumerate(starts):
+            end = starts[index + 1] - dt.timedelta(days=1) if index + 1 < len(starts) else date_to
+            target = self.resolve(kpi=kpi, day=start, channel=channel, agent_id=agent_id, team_id=team_id)
+            if runs and runs[-1][2] == target:
+                runs[-1] = (runs[-1][0], end, target)
+            else:
+                runs.append((start, end, target))
+        return runs
 
 
 def target_status(kpi_code: str, value: float | None, target: Target | None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from tickets.models import Channel
 
 from . import pitfalls, selectors, services
 from .exports import records_csv_response
+from .formatting import format_value
 from .forms import PeriodForm, PitfallConfirmForm, RecordsForm, TargetForm
 from .models import PitfallConfirmation, Scope, Target
 from .registry import KPIS, Source
@@ -37,10 +39,14 @@ NO_CATEGORY = "(none)"
 # ---- helpers -----------------------------------------------------------------------------
 
 
-def _chart_data(datasets: dict[str, dict[str, list[selectors.SeriesPoint]]], figures) -> dict:
-    """The daily series of every KPI, shaped for static/js/charts.js (read through json_script)."""
-    first = next(iter(datasets.values()))
-    labels = [point.date.isoformat() for point in next(iter(first.values()))]
+def _chart_data(datasets: dict[str, dict[str, list[selectors.SeriesPoint]]], figures, grain: selectors.Grain) -> dict:
+    """Every KPI's trend per day, week or month, shaped for static/js/charts.js (read through json_script).
+
+    Dates are ISO (the script adds the year where the range spans years); each point carries its
+    value as the pages write it (`text`), its sample size `n` and whether it is low-confidence
+    (fewer than KPI_MIN_SAMPLE records).
+    """
+    first = next(iter(next(iter(datasets.values())).values()))
     charts = []
     for code, kpi in KPIS.items():
         charts.append(
@@ -49,17 +55,32 @@ def _chart_data(datasets: dict[str, dict[str, list[selectors.SeriesPoint]]], fig
                 "name": kpi.name,
                 "unit": kpi.unit.value,
                 "decimals": kpi.decimals,
+                "records": kpi.denominator_text,
+                "scale_min": kpi.lower_bound,
+                "scale_max": kpi.upper_bound,
                 "target": figures[code].target_value,
                 "datasets": [
                     {
                         "label": label,
                         "data": [None if p.value is None else round(p.value, 3) for p in series[code]],
+                        "text": [format_value(kpi, p.value) for p in series[code]],
+                        "n": [p.sample_size for p in series[code]],
+                        "low_confidence": [p.low_confidence for p in series[code]],
                     }
                     for label, series in datasets.items()
                 ],
             }
         )
-    return {"labels": labels, "charts": charts}
+    return {
+        "grain": grain.value,
+        "min_sample": settings.KPI_MIN_SAMPLE,
+        "labels": [point.date_from.isoformat() for point in first],
+        "ends": [point.date_to.isoformat() for point in first],
+        "has_low_confidence": any(
+            p.low_confidence for series in datasets.values() for points in series.values() for p in points
+        ),
+        "charts": charts,
+    }
 
 
 def _channel_rows(breakdown: dict[str, dict[str, selectors.KpiFigure]]) -> list[tuple[str, str, dict]]:
@@ -97,7 +118,8 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     period_form = PeriodForm(request.GET)
     period, preset = period_form.resolve()
     dashboard = selectors.team_dashboard(team=team, period=period)
-    series = selectors.kpi_series(scope=Scope.TEAM, subject=team, period=period)
+    grain = selectors.series_grain(period)
+    series = selectors.kpi_series(scope=Scope.TEAM, subject=team, period=period, grain=grain)
     has_data = any(figure.sample_size for figure in dashboard.team_figures.values())
     context = {
         "team": team,
@@ -107,7 +129,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "period_query": period_form.query(),
         "dashboard": dashboard,
         "kpis": dashboard.kpis,
-        "rows": sorted(dashboard.agents, key=lambda row: (-len(row.missed), str(row.agent))),
+        "rows": sorted(dashboard.agents, key=lambda row: str(row.agent).casefold()),
         "needs_coaching": _needs_coaching(dashboard.agents),
         "has_data": has_data,
         "channels": _channel_rows(selectors.channel_breakdown(scope=Scope.TEAM, subject=team, period=period)),
@@ -115,7 +137,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             (category, urlencode({"category": category}), figures)
             for category, figures in selectors.category_breakdown(team=team, period=period)
         ],
-        "chart_data": _chart_data({team.name: series}, dashboard.team_figures),
+        "chart_data": _chart_data({team.name: series}, dashboard.team_figures, grain),
         "goals": goals_for_team(team=team, viewer=request.user),
         "can_manage": scoping.can_manage_team(request.user, team),
     }
@@ -157,11 +179,14 @@ def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResp
     period_form = PeriodForm(request.GET)
     period, preset = period_form.resolve()
     figures = selectors.scorecard(scope=Scope.AGENT, subject=agent, period=period)
-    series = {str(agent): selectors.kpi_series(scope=Scope.AGENT, subject=agent, period=period)}
+    grain = selectors.series_grain(period)
+    series = {str(agent): selectors.kpi_series(scope=Scope.AGENT, subject=agent, period=period, grain=grain)}
     team_figures = None
     if agent.team_id:
         team_figures = selectors.scorecard(scope=Scope.TEAM, subject=agent.team, period=period)
-        series[f"{agent.team} (team)"] = selectors.kpi_series(scope=Scope.TEAM, subject=agent.team, period=period)
+        series[f"{agent.team} (team)"] = selectors.kpi_series(
+            scope=Scope.TEAM, subject=agent.team, period=period, grain=grain
+        )
     context = {
         "agent": agent,
         "own": own,
@@ -174,7 +199,7 @@ def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResp
         "kpis": list(KPIS.values()),
         "has_data": any(figure.sample_size for figure in figures.values()),
         "channels": _channel_rows(selectors.channel_breakdown(scope=Scope.AGENT, subject=agent, period=period)),
-        "chart_data": _chart_data(series, figures),
+        "chart_data": _chart_data(series, figures, grain),
         "goals": goals_for_agent(agent=agent, viewer=request.user),
         "reviews": reviews_for_agent(agent=agent, viewer=request.user),
         "can_review": scoping.can_write_review_for(request.user, agent),

@@ -157,8 +157,18 @@ def test_drill_down_lists_the_records_behind_a_figure(setup, leader_factory=None
 
 def test_period_presets_and_validation():
     today = dt.date(2026, 3, 15)
-    assert period_from_params(preset="7d", today=today)[0] == Period(dt.date(2026, 3, 9), today)
-    assert period_from_params(preset="month", today=today)[0] == Period(dt.date(2026, 3, 1), today)
+    yesterday = dt.date(2026, 3, 14)
+    # Presets are complete days, ending yesterday; today is its own preset, "so far".
+    assert period_from_params(preset="7d", today=today)[0] == Period(dt.date(2026, 3, 8), yesterday)
+    assert period_from_params(preset="30d", today=today)[0].days == 30
+    assert period_from_params(preset="month", today=today)[0] == Period(dt.date(2026, 3, 1), yesterday)
+    assert period_from_params(preset="month", today=dt.date(2026, 3, 1))[0] == Period(
+        dt.date(2026, 3, 1), dt.date(2026, 3, 1), partial=True
+    )
+    so_far = period_from_params(preset="today", today=today)[0]
+    assert (so_far, str(so_far)) == (Period(today, today, partial=True), "15 Mar 2026 (so far)")
+    custom = period_from_params(date_from="2026-03-01", date_to="2026-03-15", today=today)[0]
+    assert custom.partial and str(custom) == "01 Mar 2026 – 15 Mar 2026 (so far)"
     assert period_from_params(date_from="2026-01-01", date_to="2026-01-31", today=today)[1] == "custom"
     with pytest.raises(ValidationError) as raised:
         period_from_params(date_from="2026-02-01", date_to="2026-01-01", today=today)
@@ -175,3 +185,63 @@ def test_a_suggestion_is_always_on_the_kpis_scale():
     assert suggest_target(kpi_code="aht", baseline=instant).value == 1.0  # durations are above 0 s
     # A 15 % step from 200,000 s toward the benchmark still lies beyond AHT's 24 h limit: the limit.
     assert suggest_target(kpi_code="aht", baseline=huge).value == 86_400.0
+
+
+@pytest.fixture
+def two_days(db):
+    """CSAT: 8 of 10 positive on D1 (80 %), 5 of 10 on D2 (50 %): 65 % over both days."""
+    team = TeamFactory(name="Judged", slug="judged", timezone="UTC")
+    agent = AgentFactory(team=team)
+    for day, positive in ((D1, 8), (D2, 5)):
+        for i in range(10):
+            SurveyResponseFactory(agent=agent, score=5 if i < positive else 1, responded_at=at(day))
+    snapshots_compute(date_from=D1, date_to=D2)
+    return team, agent
+
+
+def test_a_period_whose_target_changed_is_judged_day_by_day(two_days, django_assert_num_queries):
+    team, agent = two_days
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=60, effective_from=D1, effective_to=D1)
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=70, stretch=80, effective_from=D2)
+
+    with django_assert_num_queries(3):  # the daily sums are read only because the target changed
+        csat = scorecard(scope=Scope.TEAM, subject=team, period=Period(D1, D2))["csat"]
+
+    # Each day's 10 records are held to that day's target: (10 × 60 + 10 × 70) / 20 = 65; 65 % meets it,
+    # where the target of the last day alone (70) would have called the period missed.
+    assert (csat.value, csat.target_value, csat.stretch_value, csat.status) == (65.0, 65.0, None, "met")
+    assert csat.target_changes == [D2]
+    board = team_dashboard(team=team, period=Period(D1, D2))
+    assert board.agents[0].figures["csat"].status == "met" and board.agents[0].figures["csat"].target_value == 65
+
+
+def test_a_target_set_inside_the_period_holds_only_the_days_since(two_days):
+    team, agent = two_days
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=55, effective_from=D2)
+
+    csat = scorecard(scope=Scope.AGENT, subject=agent, period=Period(D1, D2))["csat"]
+
+    # D1 had no target: only D2's 50 % is judged, against 55 (the 65 % of both days would have "met" it).
+    assert (csat.value, csat.target_value, csat.status, csat.target_changes) == (65.0, 55.0, "missed", [D2])
+
+
+def test_an_unchanged_target_costs_no_extra_query(two_days, django_assert_num_queries):
+    team, agent = two_days
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=60, effective_from=D1 - dt.timedelta(days=30))
+
+    with django_assert_num_queries(2):
+        csat = scorecard(scope=Scope.TEAM, subject=team, period=Period(D1, D2))["csat"]
+
+    assert (csat.target_value, csat.status, csat.target_changes) == (60, "met", [])
+
+
+def test_pages_say_when_the_target_changed_inside_the_period(two_days):
+    from kpis.templatetags.pulse import target_text
+
+    team, agent = two_days
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=60, effective_from=D1, effective_to=D1)
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=70, effective_from=D2)
+
+    csat = scorecard(scope=Scope.TEAM, subject=team, period=Period(D1, D2))["csat"]
+
+    assert target_text(csat) == ("≥ 65.0 %; the target changed on 03 Mar: each day's records held to that day's target")

@@ -24,7 +24,7 @@ def text(response) -> str:
 def test_formatting_filters():
     assert percent(90) == "90.0 %"
     assert percent(None) == "—"
-    assert duration(360) == "6 min 0 s"
+    assert duration(360) == "6 min"
     assert duration(3900) == "1 h 5 min"
     assert duration(45) == "45 s"
     assert duration(90000) == "1 d 1 h"
@@ -32,8 +32,8 @@ def test_formatting_filters():
     assert nps(-20) == "−20"
     assert nps(0) == "0"
     assert kpi_format(5.2, "ces") == "5.20"
-    assert kpi_format(1204, "volume") == "1,204"
-    assert kpi_format(360, "aht") == "6 min 0 s"
+    assert kpi_format(1204, "volume") == "1,204 tickets"
+    assert kpi_format(360, "aht") == "6 min"
     assert kpi_change(3.25, "csat") == "+3.2 pts"
     assert kpi_change(-65, "aht") == "−1 min 5 s"
     assert status_label("missed") == "Missed"
@@ -80,8 +80,9 @@ def test_dashboard_lists_channels_and_categories(client, leader, team, team_data
 def test_period_presets_switch_the_period(client, leader, team, team_data, today):
     client.force_login(leader)
     page = text(client.get(f"/teams/{team.pk}/?preset=7d"))
-    start = today - dt.timedelta(days=6)
-    assert f"{start:%d %b %Y} – {today:%d %b %Y}" in page
+    yesterday = today - dt.timedelta(days=1)  # presets judge complete days
+    start = yesterday - dt.timedelta(days=6)
+    assert f"{start:%d %b %Y} – {yesterday:%d %b %Y}" in page
     assert '<a href="?preset=7d" aria-current="true" class="current">Last 7 days</a>' in page
     assert "/kpis/csat/?preset=7d" in page
 
@@ -202,7 +203,7 @@ def test_csv_export_of_survey_responses_quotes_formula_like_comments(client, lea
     SurveyResponseFactory(agent=agent, score=2, comment='=HYPERLINK("x")', responded_at=at(today, 1))
     compute(days=2)
     client.force_login(leader)
-    response = client.get(f"/teams/{team.pk}/kpis/csat/export.csv?preset=7d")
+    response = client.get(f"/teams/{team.pk}/kpis/csat/export.csv?preset=today")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == [
         "external_id", "team", "agent", "agent_email", "kind", "score",
@@ -247,7 +248,7 @@ def test_an_overlapping_target_is_refused_with_a_clear_message(client, leader, t
     client.force_login(leader)
     response = client.post("/targets/new/", csat_team_target(team, save="1"))
     assert response.status_code == 200
-    assert "Overlaps the existing target Customer Satisfaction Falcons: 80" in text(response)
+    assert "Overlaps the existing target Customer Satisfaction Falcons: ≥ 80.0 %" in text(response)
     assert Target.objects.filter(kpi="csat").count() == 1
 
 
@@ -285,7 +286,7 @@ def test_pitfalls_page_shows_signals_and_stores_a_confirmation(client, leader, t
     page = text(client.get(f"/teams/{team.pk}/pitfalls/"))
     assert page.count("<h2>") >= 5
     assert "3. Not considering impacts to business objectives" in page
-    assert "Customer Satisfaction Falcons: 80 has no rationale." in page
+    assert "Customer Satisfaction Falcons: ≥ 80.0 % has no rationale." in page
     assert "⚠ Signal raised" in page
     empty = client.post(f"/teams/{team.pk}/pitfalls/", {"number": "3", "note": "  "})
     assert empty.status_code == 200
