@@ -18,10 +18,15 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
+from kpis.models import Scope
+from kpis.reviews import services as review_services
+from kpis.reviews.models import PITFALL_NUMBERS, ReviewStatus
+from kpis.selectors import baselines, suggest_target
 from surveys.models import Kind, SurveyResponse
 from tickets.models import Channel, Priority, Status, Ticket
 
 from .models import Role, Team, User
+from .scoping import home_page
 
 DEMO_PASSWORD = "pulse-demo"
 DEMO_EMAIL_DOMAIN = "demo.pulse"
@@ -539,6 +544,159 @@ def demo_organisation_create(
     )
 
 
+# ---- coaching reviews ------------------------------------------------------------------------
+
+# The reviewed period: the last four weeks of data (all of it when the demo is shorter).
+REVIEW_PERIOD_DAYS = 28
+GOAL_DUE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    """The review a team leader writes for the agent at `position`, and how far it got."""
+
+    position: int
+    status: ReviewStatus
+    goal_kpis: tuple[str, ...]
+    strengths: tuple[str, ...]  # variants; the seed picks one
+    improvement_areas: tuple[str, ...]
+    acknowledgements: tuple[str, ...] = ()
+
+
+REVIEW_PLANS: tuple[ReviewPlan, ...] = (
+    ReviewPlan(
+        0,
+        ReviewStatus.ACKNOWLEDGED,
+        ("csat", "fcr"),
+        (
+            "Customers single you out by name; most of your tickets are solved with one reply.",
+            "Clear, friendly answers: your CSAT is the team's best and your first replies settle most questions.",
+        ),
+        (
+            "Share how you write first replies with the newer agents in a team huddle.",
+            "Keep the quality while taking a few more of the harder technical tickets.",
+        ),
+        (
+            "Happy to run a huddle on first replies next month.",
+            "Thanks — I will pick up more technical tickets and keep an eye on CSAT.",
+        ),
+    ),
+    ReviewPlan(
+        1,
+        ReviewStatus.ACKNOWLEDGED,
+        ("aht", "csat"),
+        (
+            "Thorough: customers rarely have to come back once you have solved their problem.",
+            "Careful notes on every ticket, which makes hand-overs easy for the team.",
+        ),
+        (
+            "Handling time is well above the team's: long pauses while looking up billing answers.",
+            "Tickets take you much longer than the team; the billing macros would save most of that time.",
+        ),
+        (
+            "Agreed. I will use the billing macros and ask sooner when I am stuck.",
+            "Fair. I will shadow a colleague on billing tickets this week.",
+        ),
+    ),
+    ReviewPlan(
+        3,
+        ReviewStatus.SHARED,
+        ("aht", "fcr"),
+        (
+            "Steady progress since you joined: handling time comes down week after week.",
+            "You ask for help early and learn fast; customers notice your patience.",
+        ),
+        (
+            "Aim to solve more tickets on the first reply: check the knowledge base before answering.",
+            "Keep bringing handling time down without rushing the customer.",
+        ),
+    ),
+    ReviewPlan(
+        2,
+        ReviewStatus.DRAFT,
+        ("csat", "aht"),
+        (
+            "Fast and accurate on shipping questions.",
+            "Reliable on the busy Monday queue.",
+        ),
+        (
+            "Few customers answer your surveys: remind them of the survey when you close a ticket.",
+            "Your survey figures rest on few answers; ask customers for feedback when you solve their problem.",
+        ),
+    ),
+)
+GOAL_DESCRIPTIONS = {
+    "csat": "Check the customer's problem is really gone before solving the ticket; ask for their feedback.",
+    "fcr": "Read the whole ticket and the history before the first reply, so one answer settles it.",
+    "aht": "Use the macros for the frequent questions and ask the team lead after five minutes stuck.",
+}
+# The leader's answer to each item of the pitfalls checklist (SPEC §6).
+PITFALL_NOTES = {
+    1: "Each goal is a bounded step from the agent's last 90 days, not the team's best figure.",
+    2: "Goals pair a quality KPI with an efficiency one.",
+    3: "The org targets each state their business objective; we went through them together.",
+    4: "Goals point the same way as the team's targets; a gap to the target is closed step by step.",
+    5: "Read the channel mix and the number of survey answers before drawing conclusions.",
+}
+
+
+def demo_review_period(*, date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The period every demo review covers: the last four weeks of demo data."""
+    return max(date_from, date_to - dt.timedelta(days=REVIEW_PERIOD_DAYS - 1)), date_to
+
+
+def demo_reviews_create(*, teams: int, agents_per_team: int, date_from: dt.date, date_to: dt.date, seed: int) -> int:
+    """Coaching reviews by each team's leader, through the review services (events, frozen summaries,
+    notifications): acknowledged, shared and draft reviews with KPI goals and the pitfalls checklist
+    answered. Run after the snapshots (goals step from the agent's baseline). Returns how many."""
+    rng = random.Random(f"{seed}-reviews")  # its own stream: the tickets of a seed stay as they were
+    period_start, period_end = demo_review_period(date_from=date_from, date_to=date_to)
+    due_date = period_end + dt.timedelta(days=GOAL_DUE_DAYS)
+    leaders = {u.username: u for u in User.objects.filter(username__in=[leader_username(s) for s in TEAM_SPECS])}
+    created = 0
+    for team_index, team_spec in enumerate(TEAM_SPECS[:teams]):
+        leader = leaders[leader_username(team_spec)]
+        for plan in REVIEW_PLANS:
+            if plan.position >= agents_per_team:
+                continue
+            agent = User.objects.get(username=agent_spec(team_index, plan.position).username)
+            review = review_services.review_create(
+                author=leader, agent=agent, period_start=period_start, period_end=period_end
+            )
+            review_services.review_update(
+                review=review,
+                actor=leader,
+                strengths=rng.choice(plan.strengths),
+                improvement_areas=rng.choice(plan.improvement_areas),
+            )
+            figures = baselines(scope=Scope.AGENT, subject=agent, as_of=period_end + dt.timedelta(days=1))
+            for code in plan.goal_kpis:
+                value = suggest_target(kpi_code=code, baseline=figures[code]).value
+                if value is not None:
+                    review_services.goal_add(
+                        review=review,
+                        actor=leader,
+                        kpi=code,
+                        target_value=value,
+                        due_date=due_date,
+                        description=GOAL_DESCRIPTIONS[code],
+                    )
+            if plan.status == ReviewStatus.DRAFT:
+                created += 1
+                continue
+            for number in PITFALL_NUMBERS:
+                review_services.pitfall_confirm(
+                    review=review, actor=leader, number=number, confirmed=True, note=PITFALL_NOTES[number]
+                )
+            review_services.review_share(review=review, actor=leader)
+            if plan.status == ReviewStatus.ACKNOWLEDGED:
+                review_services.review_acknowledge(
+                    review=review, actor=agent, comment=rng.choice(plan.acknowledgements)
+                )
+            created += 1
+    return created
+
+
 # ---- demo logins ----------------------------------------------------------------------------
 
 
@@ -586,8 +744,14 @@ def demo_logins_list() -> list[DemoLogin]:
             order, role, teams, lands_on = 1, "hr", "all (read-only)", _landing("reviews", "/reviews/", "reviews")
         elif user.role == Role.LEADER:
             order, role = 2, "leader"
-            teams = ", ".join(sorted(team.name for team in user.led_teams.all())) or "none"
-            lands_on = _landing("teams", "/teams/", "their teams")
+            led = sorted(team.name for team in user.led_teams.all())
+            teams = ", ".join(led) or "none"
+            url_name, args = home_page(user)
+            lands_on = (
+                f"{led[0]} dashboard ({reverse(url_name, args=args)})"
+                if args
+                else _landing("teams", "/teams/", "their teams")
+            )
         else:
             order, role = 3, "agent"
             teams = user.team.name if user.team else "none"

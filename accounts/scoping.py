@@ -346,11 +346,15 @@ def page_access(user: User) -> PageAccess:
     )
 
 
-def home_page(user: User) -> str:
-    """The URL name a signed-in user lands on: admins and leaders their teams, HR the reviews, an agent /me/."""
+def home_page(user: User) -> tuple[str, tuple[int, ...]]:
+    """Where a signed-in user lands, as (URL name, arguments): admins their teams, HR the reviews, an
+    agent /me/; a leader of exactly one team that team's dashboard, of several (or none) the team list."""
     if is_admin(user):
-        return "teams"
-    return {Role.AGENT: "me", Role.LEADER: "teams", Role.HR: "reviews"}[user.role]
+        return "teams", ()
+    if user.role == Role.LEADER:
+        teams = led_team_ids(user)
+        return ("team_dashboard", (teams[0],)) if len(teams) == 1 else ("teams", ())
+    return {Role.AGENT: "me", Role.HR: "reviews"}[user.role], ()
 
 
 def sees_team_pages(user: User) -> bool:

@@ -12,8 +12,10 @@ from . import scoping, selectors, services
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Each role lands on its home: agent → own scorecard, leader → teams, HR → reviews."""
-    return redirect(scoping.home_page(request.user))
+    """Each role lands on its home (`scoping.home_page`): agent → own scorecard, leader of one team → its
+    dashboard, of several → teams, HR → reviews."""
+    url_name, args = scoping.home_page(request.user)
+    return redirect(url_name, *args)
 
 
 @login_required

@@ -10,18 +10,24 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Avg, Count, F, Q
+from django.urls import reverse
 
 from accounts.demo import (
     DEMO_PASSWORD,
     MAX_AGENTS_PER_TEAM,
     MAX_TEAMS,
+    TEAM_SPECS,
     agent_spec,
     demo_cutoff,
     demo_organisation_create,
+    leader_username,
 )
 from accounts.models import Role, Team, User
+from accounts.scoping import home_page
 from kpis.days import local_date
 from kpis.models import Scope, Snapshot, Target
+from kpis.registry import KPIS
+from kpis.reviews.models import Goal, Notification, Review, ReviewAction, ReviewStatus
 from surveys.models import SCORE_RANGES, SurveyResponse
 from tests.factories import AgentFactory
 from tickets.models import SOLVED_STATUSES, Ticket
@@ -38,7 +44,7 @@ def seed(*extra: str) -> str:
     return out.getvalue()
 
 
-def seeded_then_rolled_back(*extra: str) -> tuple[list[tuple], list[tuple]]:
+def seeded_then_rolled_back(*extra: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """Seed, read the rows, and roll everything back so the next seed starts from an empty database."""
     with transaction.atomic():
         seed(*extra)
@@ -47,7 +53,7 @@ def seeded_then_rolled_back(*extra: str) -> tuple[list[tuple], list[tuple]]:
     return rows
 
 
-def fingerprint() -> tuple[list[tuple], list[tuple]]:
+def fingerprint() -> tuple[list[tuple], list[tuple], list[tuple]]:
     tickets = list(
         Ticket.objects.order_by("external_id").values_list(
             "external_id",
@@ -77,7 +83,24 @@ def fingerprint() -> tuple[list[tuple], list[tuple]]:
             "responded_at",
         )
     )
-    return tickets, surveys
+    reviews = list(
+        Review.objects.order_by("agent__username").values_list(
+            "agent__username",
+            "author__username",
+            "status",
+            "period_start",
+            "period_end",
+            "strengths",
+            "improvement_areas",
+            "acknowledgement_comment",
+        )
+    )
+    goals = list(
+        Goal.objects.order_by("review__agent__username", "pk").values_list(
+            "review__agent__username", "kpi", "target_value", "due_date", "description"
+        )
+    )
+    return tickets, surveys, reviews + goals
 
 
 def csat_share(username: str) -> float:
@@ -125,7 +148,9 @@ def test_seed_creates_the_organisation_of_the_requested_size(db):
     )
 
     # The benchmark targets and the snapshots of the seeded range came with it.
-    assert Target.objects.filter(scope=Scope.ORG).count() == 10
+    assert Target.objects.filter(scope=Scope.ORG).count() == 11
+    # The overall (all-channel) First Response Time has a target, so it never reads "No target".
+    assert Target.objects.get(scope=Scope.ORG, kpi="frt", channel="").value == 3600.0
     days = set(Snapshot.objects.filter(scope=Scope.TEAM, kpi="volume", channel="").values_list("date", flat=True))
     assert min(days) == FIRST_DAY
     assert LAST_DAY in days
@@ -162,6 +187,7 @@ def test_same_seed_gives_identical_rows_and_another_seed_different_rows(db):
     other = seeded_then_rolled_back("--seed", "7")
     assert other[0] != first[0]
     assert other[1] != first[1]
+    assert other[2] != first[2]  # goals step from each agent's own (seed-dependent) baseline
     # The people do not depend on the seed, so the logins stay the same.
     assert {row[5] for row in other[0]} == {row[5] for row in first[0]}
 
@@ -277,6 +303,88 @@ def test_agent_profiles_really_differ(db):
         return SurveyResponse.objects.filter(agent__username=username).count() / solved
 
     assert response_rate(few) < 0.5 * response_rate(star)
+
+
+# ---- coaching reviews ------------------------------------------------------------------------
+
+
+def test_each_team_leader_writes_acknowledged_shared_and_draft_reviews_through_the_workflow(db):
+    seed("--agents-per-team", "4")
+
+    statuses = {
+        (team, status): n
+        for team, status, n in Review.objects.values_list("team__slug", "status").annotate(n=Count("id"))
+    }
+    assert statuses == {
+        (team, status): n
+        for team in ("falcons", "orcas")
+        for status, n in ((ReviewStatus.ACKNOWLEDGED, 2), (ReviewStatus.SHARED, 1), (ReviewStatus.DRAFT, 1))
+    }
+    assert set(Review.objects.values_list("author__username", flat=True)) == {"lead.falcons", "lead.orcas"}
+    # The review covers the last four weeks of data; 14 days of data give all 14.
+    assert set(Review.objects.values_list("period_start", "period_end")) == {(FIRST_DAY, LAST_DAY)}
+    assert Review.objects.exclude(strengths="").exclude(improvement_areas="").count() == 8
+
+    for review in Review.objects.prefetch_related("goals", "pitfalls", "events", "kpi_summary"):
+        goals = list(review.goals.all())
+        assert len(goals) == 2
+        for goal in goals:
+            assert goal.is_tracked
+            assert KPIS[goal.kpi].target_errors(goal.target_value).get("value") is None
+            assert goal.due_date > review.period_end
+        actions = [event.action for event in review.events.order_by("pk")]
+        if review.status == ReviewStatus.DRAFT:
+            assert not any(item.confirmed for item in review.pitfalls.all())
+            assert review.kpi_summary.count() == 0
+            continue
+        # Shared ones: every pitfall confirmed with a note, the KPI summary frozen, the agent notified.
+        assert [(item.number, item.confirmed, bool(item.note)) for item in review.pitfalls.order_by("number")] == [
+            (number, True, True) for number in range(1, 6)
+        ]
+        assert review.kpi_summary.count() > 0
+        assert actions[0] == ReviewAction.CREATED
+        assert actions.count(ReviewAction.PITFALL_CONFIRMED) == 5
+        assert ReviewAction.SHARED in actions
+        assert Notification.objects.filter(review=review, recipient=review.agent).exists()
+        if review.status == ReviewStatus.ACKNOWLEDGED:
+            assert actions[-1] == ReviewAction.ACKNOWLEDGED
+            assert review.acknowledgement_comment
+            assert Notification.objects.filter(review=review, recipient=review.author).exists()
+
+    # The agents reviewed are the star, the one struggling on AHT, the new hire (shared) and, in draft,
+    # the one with few survey answers.
+    assert dict(Review.objects.filter(team__slug="falcons").values_list("agent__username", "status")) == {
+        "agent.maya": ReviewStatus.ACKNOWLEDGED,
+        "agent.chloe": ReviewStatus.ACKNOWLEDGED,
+        "agent.amara": ReviewStatus.SHARED,
+        "agent.leah": ReviewStatus.DRAFT,
+    }
+
+
+def test_every_demo_role_lands_on_a_reviews_page_with_reviews(db, client):
+    seed()
+
+    def reviews_listed(username: str) -> list[int]:
+        client.force_login(User.objects.get(username=username))
+        response = client.get(reverse("reviews"))
+        assert response.status_code == 200
+        return [review.pk for review in response.context["page"].object_list]
+
+    hr = User.objects.get(username="hr")
+    assert home_page(hr) == ("reviews", ())  # HR's home is the reviews page, and it is not empty
+    assert len(reviews_listed("hr")) == Review.objects.exclude(status=ReviewStatus.DRAFT).count() == 4
+    for team in Team.objects.all():
+        leader = leader_username(next(spec for spec in TEAM_SPECS if spec.slug == team.slug))
+        assert set(reviews_listed(leader)) == set(Review.objects.filter(team=team).values_list("pk", flat=True))
+        agents = User.objects.filter(role=Role.AGENT, team=team)
+        seen = {agent.username: reviews_listed(agent.username) for agent in agents}
+        assert any(seen.values()), team.slug
+        for username, pks in seen.items():
+            assert set(pks) == set(
+                Review.objects.filter(agent__username=username)
+                .exclude(status=ReviewStatus.DRAFT)
+                .values_list("pk", flat=True)
+            )
 
 
 # ---- options and guards ----------------------------------------------------------------------

@@ -58,6 +58,7 @@ def test_seed_targets_creates_the_benchmarks_once(db):
         ("nps", ""): (0.0, 50.0),
         ("ces", ""): (5.0, None),
         ("aht", ""): (360.0, None),
+        ("frt", ""): (3600.0, None),
         ("frt", "chat"): (30.0, None),
         ("frt", "phone"): (30.0, None),
         ("frt", "email"): (3600.0, None),

@@ -1,4 +1,4 @@
-"""Seed the realistic demo organisation, its benchmark targets and its snapshots."""
+"""Seed the realistic demo organisation, its benchmark targets, its snapshots and its coaching reviews."""
 
 import datetime as dt
 import time
@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.demo import demo_organisation_create
+from accounts.demo import demo_organisation_create, demo_reviews_create
 from accounts.models import User
 from config.progress import progress_bar
 from kpis.services import snapshots_compute
@@ -23,7 +23,8 @@ def _date(value: str) -> dt.date:
 class Command(BaseCommand):
     help = (
         "Create a deterministic demo organisation: teams in several time zones, leaders, agents, HR, "
-        "an admin, months of tickets and survey responses; then the benchmark targets and the snapshots."
+        "an admin, months of tickets and survey responses; then the benchmark targets, the snapshots and "
+        "coaching reviews (acknowledged, shared and draft) by each team's leader."
     )
 
     def add_arguments(self, parser):
@@ -65,10 +66,19 @@ class Command(BaseCommand):
         on_terminal = bool(stream is not None and stream.isatty())
         with progress_bar(stream, desc="Computing snapshots", unit="team", enabled=on_terminal) as advance:
             result = snapshots_compute(date_from=summary.date_from, date_to=end_date, on_team_done=advance)
+        self.stdout.write(f"Computed {result.rows} snapshot rows.")
+        # Reviews come last: their goals step from the agent's baseline, read from the snapshots.
+        reviews = demo_reviews_create(
+            teams=teams,
+            agents_per_team=agents_per_team,
+            date_from=summary.date_from,
+            date_to=summary.date_to,
+            seed=seed,
+        )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Computed {result.rows} snapshot rows in {time.monotonic() - started:.1f} s "
-                f"(seeding and snapshots together)."
+                f"Created {reviews} coaching reviews; seeding, snapshots and reviews took "
+                f"{time.monotonic() - started:.1f} s."
             )
         )
         call_command("demo_logins", stdout=self.stdout._out)
