@@ -71,7 +71,12 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
 
     def save(page, name: str) -> None:
         path = OUT / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # A phone picture shows the first two screens, what a person sees before scrolling far.
+        if page.viewport_size["width"] < 600:
+            clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": 2 * page.viewport_size["height"]}
+            page.screenshot(path=str(path), full_page=True, clip=clip)
+        else:
+            page.screenshot(path=str(path), full_page=True)
         written.append(path)
 
     with sync_playwright() as playwright:
@@ -89,8 +94,10 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
             return context, page
 
         context, page = signed_in(users["leader"], LAPTOP)
-        page.locator("main a[href^='/teams/']").first.click()
+        if page.url.endswith("/teams/"):  # a leader of several teams lands on the list
+            page.locator("main a[href^='/teams/']").first.click()
         page.wait_for_selector("html.charts-ready")
+        dashboard = page.url
         save(page, "leader-team-dashboard")
         page.locator("a[href*='/kpis/csat/']").first.click()
         page.wait_for_load_state()
@@ -100,6 +107,16 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
         page.locator("a[href^='/agents/']").first.click()
         page.wait_for_selector("html.charts-ready")
         save(page, "leader-agent-scorecard")
+        page.goto("/reviews/")
+        page.locator("table th[scope='row'] a").first.click()
+        page.wait_for_load_state()
+        save(page, "review-leader-shared")
+        context.close()
+
+        context, page = signed_in(users["leader"], PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        page.goto(dashboard)
+        page.wait_for_selector("html.charts-ready")
+        save(page, "leader-team-dashboard-phone")
         context.close()
 
         context, page = signed_in(users["agent"], LAPTOP)
