@@ -108,7 +108,10 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
         page.wait_for_selector("html.charts-ready")
         save(page, "leader-agent-scorecard")
         page.goto("/reviews/")
-        page.locator("table th[scope='row'] a").first.click()
+        shared = page.locator("table tr", has_text="Shared")  # a review as the agent reads it, not a draft
+        if shared.count() == 0:
+            shared = page.locator("table tr", has_text="Acknowledged")
+        shared.locator("th[scope='row'] a").first.click()
         page.wait_for_load_state()
         save(page, "review-leader-shared")
         context.close()
