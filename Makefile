@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-local
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: screenshots run test install migrate seed serve worker beat lint format bench bench-ingest bench-import bench-load check clean
+.PHONY: screenshots run test install migrate seed serve worker beat lint format bench bench-ingest bench-import bench-load bench-freshness check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ bench-ingest: install
 bench-load: install
 	cd bench && DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_load} \
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/6} ../$(PY) load.py
+
+# Seconds from an API write to the scorecard's figures, with a real worker (PostgreSQL and Redis).
+bench-freshness: install
+	cd bench && DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_freshness} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/7} ../$(PY) freshness.py
 
 bench-import: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_import_bench} \

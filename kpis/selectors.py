@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts import scoping
@@ -408,6 +408,11 @@ def team_dashboard(*, team: Team, period: Period) -> TeamDashboard:
         team_figures=scorecard(scope=Scope.TEAM, subject=team, period=period, resolver=resolver),
         org_figures=scorecard(scope=Scope.ORG, subject=None, period=period, resolver=resolver),
     )
+
+
+def figures_updated_at(*, scope: str, subject) -> dt.datetime | None:
+    """When the subject's figures were last computed (the newest snapshot row): one query."""
+    return Snapshot.objects.filter(_subject_filter(scope, subject)).aggregate(at=Max("computed_at"))["at"]
 
 
 def channel_breakdown(*, scope: str, subject, period: Period) -> dict[str, dict[str, KpiFigure]]:

@@ -30,6 +30,11 @@ TASK_OPTIONS = {
     "time_limit": 25 * 60,
 }
 REFRESH_SCHEDULED_KEY = "kpis:refresh-scheduled"
+REFRESH_RUNNING_KEY = "kpis:refresh-running"
+# A lost message must not block refreshes for long: the scheduled mark expires, and beat catches up.
+REFRESH_SCHEDULED_TTL_SECONDS = 60
+# A refresh of the dirty days takes seconds; a crashed one frees the flag after this.
+REFRESH_RUNNING_TTL_SECONDS = 120
 
 
 @shared_task(name="kpis.ping")
@@ -56,24 +61,40 @@ def compute_trailing_window() -> dict:
 
 @shared_task(name="kpis.refresh_dirty_snapshots", **TASK_OPTIONS)
 def refresh_dirty_snapshots() -> int:
-    """Recompute the (team, day) snapshots that ingestion marked dirty."""
+    """Recompute the (team, day) snapshots that ingestion marked dirty; one refresh runs at a time.
+
+    Writes that arrive while this runs schedule the next refresh (the scheduled mark is cleared first,
+    and marks made during the run are kept by the service), so nothing waits for a fixed interval.
+    """
     cache.delete(REFRESH_SCHEDULED_KEY)
-    return services.snapshots_refresh_dirty()
+    # False: another refresh holds the flag. (None: the cache is unreachable and django-redis ignored the
+    # error; refreshing then, at worst twice, beats not refreshing.)
+    if cache.add(REFRESH_RUNNING_KEY, True, timeout=REFRESH_RUNNING_TTL_SECONDS) is False:
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            _queue_refresh()  # another refresh is computing: come back right after it
+        return 0
+    try:
+        return services.snapshots_refresh_dirty()
+    finally:
+        cache.delete(REFRESH_RUNNING_KEY)
 
 
 def schedule_snapshot_refresh() -> None:
-    """Debounce refreshes after ingestion: at most one queued per refresh interval.
+    """Refresh soon after ingestion: a burst of writes within KPI_REFRESH_DEBOUNCE_SECONDS is one refresh.
 
-    Runs after the ingesting transaction commits. If the broker is down the dirty rows stay,
-    and the periodic refresh catches up when it is back.
+    Runs after the ingesting transaction commits. At most one refresh is queued at a time; if the
+    broker is down the dirty rows stay, and the periodic refresh catches up when it is back.
     """
     if settings.CELERY_TASK_ALWAYS_EAGER:
         refresh_dirty_snapshots.apply()
         return
-    interval = settings.KPI_REFRESH_INTERVAL_SECONDS
+    _queue_refresh()
+
+
+def _queue_refresh() -> None:
     try:
-        if cache.add(REFRESH_SCHEDULED_KEY, True, timeout=interval * 2):
-            refresh_dirty_snapshots.apply_async(countdown=interval, retry=False)
+        if cache.add(REFRESH_SCHEDULED_KEY, True, timeout=REFRESH_SCHEDULED_TTL_SECONDS):
+            refresh_dirty_snapshots.apply_async(countdown=settings.KPI_REFRESH_DEBOUNCE_SECONDS, retry=False)
     except Exception:  # the broker or cache being down must never fail an ingestion
         cache.delete(REFRESH_SCHEDULED_KEY)
         logger.warning("could not schedule a snapshot refresh; the periodic refresh will catch up", exc_info=True)

@@ -195,6 +195,7 @@ def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResp
         "period_form": period_form,
         "period_query": period_form.query(),
         "figures": figures,
+        "updated_at": selectors.figures_updated_at(scope=Scope.AGENT, subject=agent),
         "team_figures": team_figures,
         "kpis": list(KPIS.values()),
         "has_data": any(figure.sample_size for figure in figures.values()),

@@ -234,8 +234,10 @@ KPI_MIN_SAMPLE = env.int("KPI_MIN_SAMPLE", default=10)
 # The daily recompute runs at this local hour (TIME_ZONE) over this many trailing days.
 KPI_RECOMPUTE_HOUR = env.int("KPI_RECOMPUTE_HOUR", default=3)
 KPI_RECOMPUTE_WINDOW_DAYS = env.int("KPI_RECOMPUTE_WINDOW_DAYS", default=7)
-# Dirty (team, day) marks are refreshed at this interval, in seconds.
-KPI_REFRESH_INTERVAL_SECONDS = env.int("KPI_REFRESH_INTERVAL_SECONDS", default=30)
+# A write's dirty (team, day) marks are refreshed this many seconds after it (a burst within it is one
+# refresh); beat also refreshes every KPI_REFRESH_INTERVAL_SECONDS, to catch up after a broker outage.
+KPI_REFRESH_DEBOUNCE_SECONDS = env.float("KPI_REFRESH_DEBOUNCE_SECONDS", default=1.0)
+KPI_REFRESH_INTERVAL_SECONDS = env.int("KPI_REFRESH_INTERVAL_SECONDS", default=60)
 
 # IMPORTS
 # The imports page refuses bigger uploads (the shell commands have no limit); the proxy in front
@@ -291,7 +293,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "kpis-refresh-dirty": {
         "task": "kpis.refresh_dirty_snapshots",
-        "schedule": 60.0,
+        "schedule": float(KPI_REFRESH_INTERVAL_SECONDS),
     },
     "tickets-import-files-purge": {
         "task": "tickets.import_files_purge",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.utils import timezone
 from django.utils.html import format_html
 
 from kpis.formatting import (
@@ -178,3 +179,15 @@ def nav_link(context, href: str, label: str):
     if current:
         return format_html('<a href="{}" aria-current="page">{}</a>', href, label)
     return format_html('<a href="{}">{}</a>', href, label)
+
+
+@register.filter
+def ago(moment) -> str:
+    """How long ago, in the largest whole unit: “12 s ago”, “3 min ago”, “2 h ago”, “4 d ago”."""
+    if moment is None:
+        return ""
+    seconds = max(0, int((timezone.now() - moment).total_seconds()))
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"

@@ -302,3 +302,26 @@ def test_org_channel_target_applies_to_org_channel_rows(utc_team):
     compute()
     row = snap("csat", Scope.ORG, channel="chat")
     assert (row.target_id, row.status) == (org_chat.pk, "missed")
+
+
+def test_one_refresh_at_a_time_and_the_marks_wait_for_the_next(utc_team):
+    from django.core.cache import cache
+
+    from kpis import tasks
+    from kpis.models import DirtyDay
+    from kpis.services import snapshot_days_mark_dirty
+
+    cache.delete_many([tasks.REFRESH_SCHEDULED_KEY, tasks.REFRESH_RUNNING_KEY])
+    SurveyResponseFactory(agent=AgentFactory(team=utc_team), score=5, responded_at=NOON)
+    snapshot_days_mark_dirty(team_days=[(utc_team.pk, MONDAY)])
+    cache.add(tasks.REFRESH_RUNNING_KEY, True, timeout=60)  # another refresh is computing
+    try:
+        assert tasks.refresh_dirty_snapshots.apply().get() == 0
+        assert DirtyDay.objects.filter(team=utc_team, date=MONDAY).exists()  # kept for the next refresh
+        assert not Snapshot.objects.filter(date=MONDAY).exists()
+    finally:
+        cache.delete(tasks.REFRESH_RUNNING_KEY)
+
+    assert tasks.refresh_dirty_snapshots.apply().get() == 1
+    assert snap("csat", Scope.TEAM, team=utc_team).value == 100.0
+    assert cache.get(tasks.REFRESH_RUNNING_KEY) is None  # released after the run

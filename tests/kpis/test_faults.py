@@ -101,10 +101,10 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
     team = TeamFactory(slug="fault", timezone="UTC")
     AgentFactory(team=team, email="fault@example.com")
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.KPI_REFRESH_INTERVAL_SECONDS = 1
+    settings.KPI_REFRESH_DEBOUNCE_SECONDS = 1
     from django.core.cache import cache
 
-    cache.delete(tasks.REFRESH_SCHEDULED_KEY)  # no debounce left by an earlier test
+    cache.delete_many([tasks.REFRESH_SCHEDULED_KEY, tasks.REFRESH_RUNNING_KEY])  # nothing left by an earlier test
     try:
         with broker(private_redis.url), celery_worker(private_redis.url) as (_, queue):
             app.conf.task_default_queue = queue

@@ -351,3 +351,21 @@ def test_pages_load_nothing_from_another_host(client, leader, team, team_data):
     assert "http://" not in page and "https://" not in page and "//cdn" not in page
     assert '<script src="/static/vendor/chart.js/chart.umd.min.js" defer></script>' in page
     assert "<script>" not in page  # no inline script (CSP)
+
+
+def test_the_scorecard_says_how_fresh_its_figures_are(client, agent, team_data):
+    from django.utils import timezone
+
+    from kpis.models import Snapshot
+    from kpis.templatetags.pulse import ago
+
+    Snapshot.objects.filter(agent=agent).update(computed_at=timezone.now() - dt.timedelta(seconds=42))
+    client.force_login(agent)
+
+    page = client.get("/me/").content.decode()
+
+    assert "figures updated 42 s ago" in page or "figures updated 43 s ago" in page
+    now = timezone.now()
+    assert [ago(now - dt.timedelta(seconds=s)) for s in (0, 59, 60, 3_599, 3_600, 86_400 * 2)] == [
+        "0 s ago", "59 s ago", "1 min ago", "59 min ago", "1 h ago", "2 d ago",
+    ]  # fmt: skip
