@@ -158,3 +158,20 @@ def test_login_is_locked_after_repeated_failures(client, db):
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_probes_are_get_only(client, db, path):
     assert client.post(path).status_code == 405
+
+
+def test_pages_and_api_answers_are_compressed_for_clients_that_accept_it(client, db):
+    import gzip
+
+    from tests.factories import AgentFactory as Agent
+
+    client.force_login(Agent(team=None))
+    for path, expected in (("/reviews/", b"<html"), ("/api/v1/kpis/", b"Customer Satisfaction")):
+        plain = client.get(path)
+        compressed = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+
+        assert compressed.status_code == plain.status_code == 200, path
+        assert compressed["Content-Encoding"] == "gzip" and "Accept-Encoding" in compressed["Vary"]
+        body = gzip.decompress(compressed.content)
+        assert expected in body and len(compressed.content) < len(body)
+        assert "Content-Encoding" not in plain
