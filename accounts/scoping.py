@@ -314,27 +314,19 @@ def snapshots_visible(user: User):
 class PageAccess:
     """What the navigation and the pages offer a user (the pages check again on the server)."""
 
-    own_pages_only: bool  # an agent: their scorecard and reviews
-    team_pages: bool  # team list, dashboards, targets list
-    imports: bool
-    admin: bool
-    all_teams: bool  # HR and admins see every team
-    read_only: bool  # HR reads everything, writes nothing
-    role_label: str
+    own_pages_only: bool = False  # an agent: their scorecard and reviews
+    team_pages: bool = False  # team list, dashboards, targets list
+    imports: bool = False
+    admin: bool = False
+    all_teams: bool = False  # HR and admins see every team
+    read_only: bool = False  # HR reads everything, writes nothing
+    role_label: str = ""
 
 
 def page_access(user: User) -> PageAccess:
     """The links and actions templates show `user` (through the `access` context value)."""
     if not user.is_authenticated:
-        return PageAccess(
-            own_pages_only=False,
-            team_pages=False,
-            imports=False,
-            admin=False,
-            all_teams=False,
-            read_only=False,
-            role_label="",
-        )
+        return PageAccess()  # nothing
     return PageAccess(
         own_pages_only=user.role == Role.AGENT and not is_admin(user),
         team_pages=sees_team_pages(user),

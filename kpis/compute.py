@@ -25,7 +25,7 @@ from .compute_sql import insert_family_rows
 from .days import utc_bounds
 from .models import ComputeLock, Scope, Snapshot
 from .registry import DEFINITIONS_VERSION, KPIS, Kpi, Source, kpis_by_day_field
-from .stats import is_low_confidence, wilson_interval
+from .stats import wilson_interval
 from .targets import TargetResolver, target_status
 
 # Tests set this to compare the two paths on PostgreSQL.
@@ -155,7 +155,7 @@ def snapshot_values(
         int(denominator),
         interval[0],
         interval[1],
-        not kpi.is_count and is_low_confidence(denominator),
+        kpi.low_confidence(denominator),
         target.pk if target else None,
         target.value if target else None,
         target.stretch if target else None,

@@ -58,16 +58,19 @@ def insert_family_rows(*, team_id: int, base_sql: str, base_params: tuple, kpis:
     v = {name: Sql(f"v.{name}") for name in ("num", "den", "value")}
     target_value, stretch = Sql("tg.value"), Sql("tg.stretch")
     low, high = wilson_percent(v["num"], v["den"], SQL)
-    count_codes = [Sql.of(kpi.code).text for kpi in kpis if kpi.is_count]
-    is_count = Sql(f"m.kpi IN ({', '.join(count_codes)})" if count_codes else "false")
+    count_codes = ", ".join(Sql.of(kpi.code).text for kpi in kpis if kpi.is_count)
+
+    def is_count(row: str) -> Sql:  # the family's count KPIs (volume), read from a row alias
+        return Sql(f"{row}.kpi IN ({count_codes})" if count_codes else "false")
+
     value = SQL.when(
-        is_count,
+        is_count("m"),
         kpi_value(Sql("m.num"), Sql("m.den"), scale=1, is_count=True),
         kpi_value(Sql("m.num"), Sql("m.den"), scale=Sql("m.scale"), is_count=False),
     )
     higher = status(v["value"], target_value, stretch, higher_is_better=True, ops=SQL)
     lower = status(v["value"], target_value, stretch, higher_is_better=False, ops=SQL)
-    flagged = Sql(f"({is_count.text.replace('m.kpi', 'v.kpi')} IS FALSE AND {low_sample(v['den'], Sql('%s')).text})")
+    flagged = Sql(f"({is_count('v').text} IS FALSE AND {low_sample(v['den'], Sql('%s')).text})")
     sql = f"""
 WITH base AS ({base_sql}),
 rolled AS (

@@ -20,8 +20,3 @@ def utc_bounds(date_from: dt.date, date_to: dt.date, zone: ZoneInfo | str) -> tu
     start = dt.datetime.combine(date_from, dt.time.min, tzinfo=zone)
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
-def date_range(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
-    days = (date_to - date_from).days
-    return [date_from + dt.timedelta(days=offset) for offset in range(days + 1)]

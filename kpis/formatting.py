@@ -163,16 +163,7 @@ def _bound_text(kpi: Kpi, number: float) -> str:
 def format_scale(kpi_or_code: Kpi | str) -> str:
     """The range a target of the KPI may take, in its units: "from 0 to 100 %", "above 0 s and at most 24 h"."""
     kpi = kpi_of(kpi_or_code)
-    unit = " %" if kpi.unit == Unit.PERCENT else ""
-    low, high = kpi.lower_bound, kpi.upper_bound
-    if low is not None and high is not None and kpi.lower_inclusive and kpi.upper_inclusive:
-        return f"from {_bound_text(kpi, low)} to {_bound_text(kpi, high)}{unit}"
-    parts = []
-    if low is not None:
-        parts.append(f"{'at least' if kpi.lower_inclusive else 'above'} {_bound_text(kpi, low)}")
-    if high is not None:
-        parts.append(f"{'at most' if kpi.upper_inclusive else 'below'} {_bound_text(kpi, high)}")
-    return f"{' and '.join(parts)}{unit}" if parts else "any number"
+    return kpi.scale_words(lambda number: _bound_text(kpi, number), " %" if kpi.unit == Unit.PERCENT else "")
 
 
 def scale_error(kpi_or_code: Kpi | str) -> str:

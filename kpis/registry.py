@@ -16,6 +16,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from tickets.models import SOLVED_STATUSES
 
 from .formulas import kpi_value
+from .stats import is_low_confidence
 
 # Bump when a formula changes: every snapshot records the version that produced it.
 DEFINITIONS_VERSION = 1
@@ -152,19 +153,23 @@ class Kpi:
         below_high = high is None or value < high or (value == high and self.upper_inclusive)
         return above_low and below_high
 
-    @property
-    def scale_text(self) -> str:
-        """The scale in words, e.g. "from 0 to 100 %" or "above 0 and at most 86,400 seconds"."""
-        unit = {Unit.PERCENT: " %", Unit.SECONDS: " seconds"}.get(self.unit, "")
+    def scale_words(self, number_text, unit: str) -> str:
+        """The scale in words, its bounds written by `number_text` and followed by `unit`."""
         low, high = self.lower_bound, self.upper_bound
         if low is not None and high is not None and self.lower_inclusive and self.upper_inclusive:
-            return f"from {_number_text(low)} to {_number_text(high)}{unit}"
+            return f"from {number_text(low)} to {number_text(high)}{unit}"
         parts = []
         if low is not None:
-            parts.append(f"{'at least' if self.lower_inclusive else 'above'} {_number_text(low)}")
+            parts.append(f"{'at least' if self.lower_inclusive else 'above'} {number_text(low)}")
         if high is not None:
-            parts.append(f"{'at most' if self.upper_inclusive else 'below'} {_number_text(high)}")
+            parts.append(f"{'at most' if self.upper_inclusive else 'below'} {number_text(high)}")
         return f"{' and '.join(parts)}{unit}" if parts else "any number"
+
+    @property
+    def scale_text(self) -> str:
+        """The scale as the API takes it, e.g. "from 0 to 100 %" or "above 0 and at most 86,400 seconds"
+        (pages write it in their own units: `kpis.formatting.format_scale`)."""
+        return self.scale_words(_number_text, {Unit.PERCENT: " %", Unit.SECONDS: " seconds"}.get(self.unit, ""))
 
     def nearest_on_scale(self, value: float) -> float:
         """`value` moved onto the scale (a suggestion is never one the form would refuse)."""
@@ -218,6 +223,14 @@ class Kpi:
         if self.numerator.is_duration and hasattr(num, "total_seconds"):  # a summed duration
             num = num.total_seconds()
         return float(num), int(den)
+
+    def sample_size(self, numerator: float, denominator: int) -> int:
+        """The records behind a figure: a count's own number, else its denominator."""
+        return int(numerator) if self.is_count else int(denominator)
+
+    def low_confidence(self, denominator: int) -> bool:
+        """A figure on fewer than KPI_MIN_SAMPLE records is flagged; a count, or no data, never is."""
+        return not self.is_count and denominator > 0 and is_low_confidence(denominator)
 
     def value(self, numerator: float, denominator: int) -> float | None:
         """sum(numerator) / sum(denominator) × scale; None ("no data") when nothing was counted."""

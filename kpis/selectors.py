@@ -35,7 +35,7 @@ from .registry import (
     kpis_by_day_field,
     target_step,
 )
-from .stats import is_low_confidence, wilson_interval
+from .stats import wilson_interval
 from .targets import TargetResolver, status_against, targets_intersecting
 
 # ---- periods -----------------------------------------------------------------------------
@@ -145,11 +145,11 @@ class KpiFigure:
 
     @property
     def sample_size(self) -> int:
-        return int(self.numerator) if self.kpi.is_count else self.denominator
+        return self.kpi.sample_size(self.numerator, self.denominator)
 
     @property
     def low_confidence(self) -> bool:
-        return not self.kpi.is_count and self.value is not None and is_low_confidence(self.denominator)
+        return self.kpi.low_confidence(self.denominator)
 
     @property
     def target_value(self) -> float | None:
@@ -204,7 +204,7 @@ def make_figure(
     )
     if previous is not None:
         figure.previous_value = kpi.value(*previous)
-        figure.previous_sample_size = int(previous[0]) if kpi.is_count else int(previous[1])
+        figure.previous_sample_size = kpi.sample_size(*previous)
     return figure
 
 
@@ -511,11 +511,11 @@ class SeriesPoint:
 
     @property
     def sample_size(self) -> int:
-        return int(self.numerator) if self.kpi.is_count else self.denominator
+        return self.kpi.sample_size(self.numerator, self.denominator)
 
     @property
     def low_confidence(self) -> bool:
-        return not self.kpi.is_count and self.denominator > 0 and is_low_confidence(self.denominator)
+        return self.kpi.low_confidence(self.denominator)
 
 
 def kpi_series(

@@ -128,14 +128,15 @@ def rows_import(
     Affected (team, day) snapshots are recomputed at the end, and the import is recorded in the
     audit trail in the name of `actor` (None: the shell).
     """
-    if not record_write_scope(actor).may_write:  # an agent or HR user imports nothing
+    scope = record_write_scope(actor)
+    if not scope.may_write:  # an agent or HR user imports nothing
         raise ImportFileError(NOT_A_WRITER, errors={"file": [NOT_A_WRITER]})
     started = time.monotonic()
     report = ImportReport(dry_run=dry_run, strict=strict)
     directory = Directory(
         create_missing=create_missing,
         timezone=profile.timezone,
-        allowed_team_ids=record_write_scope(actor).team_ids,
+        allowed_team_ids=scope.team_ids,
     )
     writer = ErrorCsvWriter(errors_csv)
     stop: ImportFileError | None = None
@@ -144,7 +145,9 @@ def rows_import(
             reader = csv.reader(text_lines(handle))
             header = _header(reader)
             converter = RowConverter(profile, header)
-            chunk_importer = _ChunkImporter(profile, converter, directory, report, writer, dry_run, strict, actor)
+            chunk_importer = _ChunkImporter(
+                profile, converter, directory, report, writer, dry_run, strict, actor, scope
+            )
             outer = transaction.atomic() if strict else contextlib.nullcontext()
             try:
                 with outer:
@@ -270,10 +273,10 @@ def _chunks(reader, size: int) -> Iterator[list[_Item]]:
 
 
 class _ChunkImporter:
-    def __init__(self, profile, converter, directory, report, writer, dry_run, strict, actor) -> None:
+    def __init__(self, profile, converter, directory, report, writer, dry_run, strict, actor, scope) -> None:
         self.kind = profile.kind
         self.actor = actor  # every upsert applies this writer's scope (None: the operator's shell)
-        self.scope = record_write_scope(actor)
+        self.scope = scope
         self.converter: RowConverter = converter
         self.directory: Directory = directory
         self.report: ImportReport = report
