@@ -114,7 +114,19 @@ def _value_map_text(value_map: dict[str, Any]) -> str:
 
 
 def _expects(profile: Profile, name: str, field_type: FieldType, specs: list[ColumnSpec]) -> str:
-    """What a cell of this field must hold, in words, from the field's type and the profile's settings."""
+    """What a cell of this field must hold, in words, from the field's type, its columns and the
+    profile's placeholders (words that mean "no value")."""
+    text = _cell_expects(profile, name, field_type, specs)
+    zeros = [f"“{spec.column}”" for spec in specs if spec.zero_is_empty]
+    if zeros:
+        text += f" A zero in {', '.join(zeros)} means no value."
+    words = profile.placeholders.get(name)
+    if words:
+        text += f" {', '.join(f'“{word}”' for word in sorted(words))} mean none (as an empty cell)."
+    return text
+
+
+def _cell_expects(profile: Profile, name: str, field_type: FieldType, specs: list[ColumnSpec]) -> str:
     value_map = profile.values.get(name)
     if field_type == FieldType.DATETIME:
         formats = " or ".join(f"“{f}”" for f in profile.datetime_formats) or "ISO 8601, e.g. 2026-03-02 09:15:00"
@@ -215,10 +227,15 @@ def template_csv(profile: Profile) -> bytes:
 def profile_as_mapping(profile: Profile) -> dict[str, Any]:
     """The profile written as a mapping file (JSON), a starting point for another helpdesk's export."""
 
-    def column(spec: ColumnSpec) -> str | dict[str, str]:
-        if spec.after is None and spec.unit == Unit.SECONDS:
+    def column(spec: ColumnSpec) -> str | dict[str, Any]:
+        if spec.after is None and spec.unit == Unit.SECONDS and not spec.zero_is_empty:
             return spec.column
-        return {"column": spec.column, "unit": spec.unit, **({"after": spec.after} if spec.after else {})}
+        return {
+            "column": spec.column,
+            "unit": spec.unit,
+            **({"after": spec.after} if spec.after else {}),
+            **({"zero_is_empty": True} if spec.zero_is_empty else {}),
+        }
 
     columns = {name: [column(spec) for spec in specs] for name, specs in profile.columns.items()}
     mapping: dict[str, Any] = {
@@ -232,6 +249,8 @@ def profile_as_mapping(profile: Profile) -> dict[str, Any]:
         mapping["values"] = profile.values
     if profile.defaults:
         mapping["defaults"] = profile.defaults
+    if profile.placeholders:
+        mapping["placeholders"] = {name: sorted(words) for name, words in profile.placeholders.items()}
     return mapping
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import math
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -16,7 +17,10 @@ from surveys.models import SCORE_RANGES, Kind
 from .profiles import FIELD_TYPES, REQUIRED_FIELDS, UNIT_SECONDS, ColumnSpec, FieldType, Profile
 
 _SPACED_OFFSET = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
-_CLOCK = re.compile(r"^(-?)(\d+):([0-5]\d)(?::([0-5]\d))?$")
+# h:mm or h:mm:ss; the last part may read 60, a rounding quirk (Freshdesk writes 59 min 30 s as "00:60").
+_CLOCK = re.compile(r"^(-?)(\d+):([0-5]\d|60)(?::([0-5]\d|60))?$")
+# A date a spreadsheet rewrote in its locale (05/03/2026 14:02): day or month first cannot be told.
+_SLASH_DATE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 REQUIRED_MESSAGE = "This field is required."
 
 
@@ -59,13 +63,20 @@ class ParsedRow:
     values: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # The placeholder a field's cell held ("No Group"), so that a message can name it.
+    placeholders: dict[str, str] = field(default_factory=dict)
 
     def add_error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
 
 
 def parse_datetime(text: str, zone: zoneinfo.ZoneInfo, formats: list[str]) -> dt.datetime:
-    """A timestamp in ISO 8601 (or one of `formats`); a naive one is read in `zone`."""
+    """A timestamp in ISO 8601 (or one of `formats`); a naive one is read in `zone`.
+
+    A naive time that falls in a daylight-saving gap does not exist in `zone`, so the zone is
+    wrong for this file: a field error, never a guess. One in the repeated hour of autumn is
+    read as its first occurrence (the export does not say which).
+    """
     value = None
     for fmt in formats:
         try:
@@ -77,25 +88,48 @@ def parse_datetime(text: str, zone: zoneinfo.ZoneInfo, formats: list[str]) -> dt
         try:
             value = dt.datetime.fromisoformat(_SPACED_OFFSET.sub("", text.replace(" UTC", "+00:00")))
         except ValueError:
+            if not formats and _SLASH_DATE.match(text):
+                raise ValueError(
+                    f"“{text}” is a date a spreadsheet rewrote: day or month first cannot be told. "
+                    "Import the file as the helpdesk exported it (2026-03-05 14:02), or give "
+                    "“datetime_format” in a mapping file (e.g. %d/%m/%Y %H:%M)."
+                ) from None
             expected = f" (expected {' or '.join(formats)})" if formats else " (expected e.g. 2026-03-02 09:15:00)"
             raise ValueError(f"“{text}” is not a date and time{expected}.") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value
+    # In UTC: an ambiguous local time never compares equal across zones (PEP 495), and the
+    # re-import check compares with what the database stores.
+    if value.tzinfo is not None:
+        return value.astimezone(dt.UTC)
+    in_utc = value.replace(tzinfo=zone).astimezone(dt.UTC)
+    if in_utc.astimezone(zone).replace(tzinfo=None) != value:  # it came back as another wall time
+        raise ValueError(
+            f"“{text}” does not exist in {zone.key} (the clocks skip that hour): "
+            "check the time zone the file is read in."
+        )
+    return in_utc
 
 
 def parse_duration_seconds(text: str, unit: str) -> int:
     """A duration as a number in `unit`, or as h:mm[:ss]; returned in whole seconds."""
     clock = _CLOCK.match(text)
-    if clock:
+    if clock and not (clock.group(4) is not None and clock.group(3) == "60"):  # only the last part rounds up
         sign, hours, minutes, seconds = clock.groups()
         total = int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
         return -total if sign else total
     try:
         number = float(text.replace(",", "."))
     except ValueError:
-        raise ValueError(f"“{text}” is not a duration in {unit} (a number, or h:mm).") from None
+        number = math.nan
+    if not math.isfinite(number):  # "nan" and "inf" parse as floats but are no duration
+        raise ValueError(f"“{text}” is not a duration in {unit} (a number, or h:mm).")
     return round(number * UNIT_SECONDS[unit])
+
+
+def _is_zero_duration(text: str, unit: str) -> bool:
+    try:
+        return parse_duration_seconds(text, unit) == 0
+    except ValueError:
+        return False  # not a duration at all: read normally, so the row reports it
 
 
 def parse_integer(text: str) -> int:
@@ -148,13 +182,20 @@ class RowConverter:
         row = ParsedRow()
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
+        placeholders = self.profile.placeholders
         for name, field_type, sources in self.plans:
             for index, spec in sources:
                 text = cells[index].strip()
-                if text:
-                    row.columns[name] = spec.column
-                    self._read(row, name, field_type, text, spec)
-                    break
+                if not text:
+                    continue
+                if name in placeholders and text.lower() in placeholders[name]:
+                    row.placeholders[name] = text  # "No Agent": no value, as an empty cell
+                    continue
+                if spec.zero_is_empty and _is_zero_duration(text, spec.unit):
+                    continue  # Freshdesk's "00:00:00": the helpdesk had no value to give
+                row.columns[name] = spec.column
+                self._read(row, name, field_type, text, spec)
+                break
             else:
                 row.columns[name] = sources[0][1].column
         for name, value in self.profile.defaults.items():

@@ -94,11 +94,13 @@ SCALAR_TYPES = (str, int, float, bool, type(None))
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One source column: its unit (durations, offsets) and, for an offset, the field it follows."""
+    """One source column: its unit (durations, offsets), for an offset the field it follows, and
+    whether the helpdesk writes a zero there for "no value" (Freshdesk's "00:00:00")."""
 
     column: str
     unit: str = Unit.SECONDS
     after: str | None = None
+    zero_is_empty: bool = False
 
 
 @dataclass
@@ -110,6 +112,9 @@ class Profile:
     datetime_formats: list[str] = field(default_factory=list)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
+    # Cells that are the helpdesk's words for "nothing here" ("No Agent", "No Group"), per field,
+    # lower-cased: such a cell reads as empty, and the row remembers the word it held.
+    placeholders: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def with_timezone(self, timezone: str | None) -> Profile:
         """The same profile reading naive timestamps in `timezone` (the --timezone option)."""
@@ -124,6 +129,7 @@ class Profile:
             datetime_formats=self.datetime_formats,
             values=self.values,
             defaults=self.defaults,
+            placeholders=self.placeholders,
         )
 
 
@@ -131,10 +137,19 @@ def _specs(*items: str | ColumnSpec) -> list[ColumnSpec]:
     return [item if isinstance(item, ColumnSpec) else ColumnSpec(column=item) for item in items]
 
 
+def _placeholders(**fields: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    return {name: frozenset(word.lower() for word in words) for name, words in fields.items()}
+
+
+# Words a report or a spreadsheet writes in an empty cell. No vendor documents them for these
+# exports, but an agent or team called "-", "(none)" or "Unassigned" is never meant.
+NOTHING_WORDS = ("-", "--", "(none)", "none", "null", "n/a", "unassigned")
+
 # Zendesk Support "CSV export" of tickets (Admin Center > Account > Tools > Reports > Export).
 # Durations are "... in minutes" (calendar minutes); "Via" is the channel; "Satisfaction Score"
-# is Good / Bad / Offered / Unoffered. The export names the assignee; an "Assignee email"
-# column (added by a view export or a spreadsheet) is preferred when present.
+# is Not Offered / Offered / Good / Bad ("Unoffered" in older exports). Times are in the
+# account's time zone. The export names the assignee; an "Assignee email" column (added by a
+# view export or a spreadsheet) is preferred when present.
 ZENDESK = Profile(
     name="zendesk",
     kind=ImportKind.TICKETS,
@@ -152,10 +167,14 @@ ZENDESK = Profile(
         ),
         "solved_at": _specs(
             "Solved at",
-            ColumnSpec(column="Full resolution time in minutes", unit=Unit.MINUTES, after="created_at"),
+            # Only read when "Solved at" is empty, i.e. the ticket is not solved: a 0 there is no resolution.
+            ColumnSpec(
+                column="Full resolution time in minutes", unit=Unit.MINUTES, after="created_at", zero_is_empty=True
+            ),
         ),
         # The Time Tracking app's ticket field; absent from a plain export, so AHT stays empty.
-        "handle_time_seconds": _specs("Total time spent (sec)"),
+        # A ticket nobody tracked time on reads 0, and no ticket is handled in zero seconds.
+        "handle_time_seconds": _specs(ColumnSpec(column="Total time spent (sec)", zero_is_empty=True)),
         "agent_replies": _specs("Replies"),
         "reopened_count": _specs("Reopens"),
         "satisfaction": _specs("Satisfaction Score"),
@@ -191,19 +210,32 @@ ZENDESK = Profile(
             "pending": "pending",
             "hold": "pending",
             "on-hold": "pending",
+            "on hold": "pending",
             "solved": "solved",
             "closed": "closed",
         },
         "priority": {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent", "-": "normal"},
-        # Good → 5 and Bad → 1 make Pulse's CSAT (share of 4–5) equal Zendesk's satisfaction rate.
-        "satisfaction": {"good": 5, "bad": 1, "offered": None, "unoffered": None, "*": None},
+        # Good → 5 and Bad → 1 make Pulse's CSAT (share of 4–5) equal Zendesk's satisfaction rate;
+        # a survey offered (or not) but unanswered is no response at all.
+        "satisfaction": {
+            "good": 5,
+            "bad": 1,
+            "offered": None,
+            "not offered": None,
+            "unoffered": None,
+            "*": None,
+        },
     },
+    placeholders=_placeholders(agent=NOTHING_WORDS, team=NOTHING_WORDS, category=NOTHING_WORDS),
 )
 
-# Freshdesk "Export" of tickets (Tickets list > Export, CSV). Timestamps are naive, in the
-# helpdesk's time zone; "First response time (in hrs)" / "Resolution time (in hrs)" count
-# business hours, so the timestamps "Initial response time" / "Resolved time" win when present.
-# "Time tracked" is hh:mm. "Survey results" depends on the survey set up and is not imported.
+# Freshdesk "Export" of tickets (Tickets list > Export, CSV). Timestamps are naive ("%F %T"), in
+# the exporting agent's time zone (the account's if they have none). "First response time (in
+# hrs)" / "Resolution time (in hrs)" are business-hours "hh:mm:ss" and "00:00:00" when there is
+# none, so the timestamps "Initial response time" / "Resolved time" win when present. "Time
+# tracked" is "hh:mm" with rounded minutes ("00:60" for 59 min 30 s), "00:00" when nothing was
+# tracked. An unassigned ticket reads "No Agent", one without a group "No Group". "Survey
+# results" is the text of the account's own survey choice and is not imported.
 FRESHDESK = Profile(
     name="freshdesk",
     kind=ImportKind.TICKETS,
@@ -218,10 +250,10 @@ FRESHDESK = Profile(
         "created_at": _specs("Created time"),
         "first_response_at": _specs(
             "Initial response time",
-            ColumnSpec(column="First response time (in hrs)", unit=Unit.HOURS, after="created_at"),
+            ColumnSpec(column="First response time (in hrs)", unit=Unit.HOURS, after="created_at", zero_is_empty=True),
         ),
         "solved_at": _specs("Resolved time", "Closed time"),
-        "handle_time_seconds": _specs(ColumnSpec(column="Time tracked", unit=Unit.HOURS)),
+        "handle_time_seconds": _specs(ColumnSpec(column="Time tracked", unit=Unit.HOURS, zero_is_empty=True)),
         "agent_replies": _specs("Agent interactions"),
     },
     values={
@@ -249,6 +281,9 @@ FRESHDESK = Profile(
         },
         "priority": {"low": "low", "medium": "normal", "high": "high", "urgent": "urgent"},
     },
+    placeholders=_placeholders(
+        agent=(*NOTHING_WORDS, "no agent"), team=(*NOTHING_WORDS, "no group"), category=NOTHING_WORDS
+    ),
 )
 
 # Pulse's own survey layout (the same names as the API's bulk endpoint).
@@ -362,7 +397,16 @@ def profile_from_mapping(*, data: Any, kind: str, name: str = "mapping") -> Prof
 
     if not isinstance(data, dict):
         raise MappingError("A mapping is an object with a “columns” table.", errors={"mapping": ["Not an object."]})
-    unknown = set(data) - {"kind", "timezone", "datetime_format", "datetime_formats", "columns", "values", "defaults"}
+    unknown = set(data) - {
+        "kind",
+        "timezone",
+        "datetime_format",
+        "datetime_formats",
+        "columns",
+        "values",
+        "defaults",
+        "placeholders",
+    }
     for key in sorted(unknown):
         fail(key, "Unknown key.")
     if data.get("kind", kind) != kind:
@@ -423,6 +467,18 @@ def profile_from_mapping(*, data: Any, kind: str, name: str = "mapping") -> Prof
             fail(f"defaults.{field_name}", "Unknown field.")
         elif not isinstance(value, SCALAR_TYPES):
             fail(f"defaults.{field_name}", "Give a plain value (text or number).")
+    placeholders: dict[str, frozenset[str]] = {}
+    raw_placeholders = data.get("placeholders", {})
+    if not isinstance(raw_placeholders, dict):
+        fail("placeholders", 'Give placeholders as {field: ["No Agent", ...]}.')
+        raw_placeholders = {}
+    for field_name, words in raw_placeholders.items():
+        if field_name not in field_types:
+            fail(f"placeholders.{field_name}", "Unknown field.")
+        elif not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            fail(f"placeholders.{field_name}", 'Give a list of the words that mean “no value”, e.g. ["No Agent"].')
+        else:
+            placeholders[field_name] = frozenset(w.strip().lower() for w in words)
     for field_name in REQUIRED_FIELDS[kind]:
         if field_name not in columns and field_name not in defaults and f"columns.{field_name}" not in errors:
             fail(f"columns.{field_name}", "Required: name the column that holds it.")
@@ -436,6 +492,7 @@ def profile_from_mapping(*, data: Any, kind: str, name: str = "mapping") -> Prof
         datetime_formats=formats,
         values=values,
         defaults=defaults,
+        placeholders=placeholders,
     )
 
 
@@ -443,9 +500,9 @@ def _column_spec(item: Any, key: str, field_types: dict[str, FieldType], fail) -
     if isinstance(item, str) and item.strip():
         return ColumnSpec(column=item.strip())
     if not isinstance(item, dict) or not str(item.get("column", "")).strip():
-        fail(key, 'Give a column name, or {"column": ..., "unit": ..., "after": ...}.')
+        fail(key, 'Give a column name, or {"column": ..., "unit": ..., "after": ..., "zero_is_empty": ...}.')
         return None
-    extra = set(item) - {"column", "unit", "after"}
+    extra = set(item) - {"column", "unit", "after", "zero_is_empty"}
     if extra:
         fail(key, f"Unknown keys: {', '.join(sorted(extra))}.")
     unit = item.get("unit", Unit.SECONDS)
@@ -457,7 +514,11 @@ def _column_spec(item: Any, key: str, field_types: dict[str, FieldType], fail) -
     if after is not None and (field_types.get(after) != FieldType.DATETIME or field_type != FieldType.DATETIME):
         fail(key, "“after” makes a timestamp from an offset; both fields must be timestamps (e.g. created_at).")
         return None
-    return ColumnSpec(column=str(item["column"]).strip(), unit=unit, after=after)
+    zero_is_empty = item.get("zero_is_empty", False)
+    if not isinstance(zero_is_empty, bool) or (zero_is_empty and field_type != FieldType.DURATION and after is None):
+        fail(key, "“zero_is_empty” is true or false, for a duration or an offset column.")
+        return None
+    return ColumnSpec(column=str(item["column"]).strip(), unit=unit, after=after, zero_is_empty=zero_is_empty)
 
 
 def _check_timezone(value: Any, key: str) -> None:

@@ -422,7 +422,11 @@ class _ChunkImporter:
         if row.errors:
             return
         if team_id is None:
-            row.add_error("team", "Give the team (a team or group column), or an agent who has one.")
+            message = "Give the team (a team or group column), or an agent who has one."
+            marks = [f"“{row.placeholders[name]}”" for name in ("team", "agent") if name in row.placeholders]
+            if marks:  # "No Group" / "No Agent": say why the row has neither
+                message = f"{' and '.join(marks)} {'mean' if len(marks) > 1 else 'means'} none in the export. {message}"
+            row.add_error("team", message)
             return
         if not self.scope.allows_team(team_id):  # unreachable through scoped lookups; kept as the last guard
             row.add_error("team", "You may import rows only for the teams you lead.")
