@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
 
 from config.errors import BatchValidationError
@@ -61,32 +69,90 @@ def check_batch(records: Sequence[dict[str, Any]], errors: dict[int, ErrorMap]) 
 def validate_instance(instance: models.Model, index: int, errors: dict[int, ErrorMap], exclude: Iterable[str]) -> None:
     """Run the model's field and clean() validation (no per-row queries) and collect errors.
 
-    Django's fields raise TypeError or OverflowError on some values of a wrong type (a number for
-    a time, an infinite float for a count): here those are field errors too, never a 500. An empty
-    optional value is stored as null.
+    The same checks as `full_clean(validate_unique=False, validate_constraints=False)`, in one pass:
+    each field's `clean()` (type, choices, blank, null, max length, the database's integer range…) then
+    the model's `clean()`. A value that is already of the field's type and plainly valid skips Django's
+    field machinery (see `_quick_check`); anything else takes `field.clean()`, which writes the error.
+    Django's fields raise TypeError or OverflowError on some values of a wrong type (a number for a time,
+    an infinite float for a count): here those are field errors too, never a 500. An empty optional value
+    is stored as null.
     """
-    exclude = set(exclude)
-    for field in instance._meta.concrete_fields:
+    found: ErrorMap = {}
+    for field, quick in _field_plan(type(instance)):
         if field.name in exclude:
             continue
         raw = getattr(instance, field.attname)
+        if quick is not None and quick(raw):
+            continue
         if field.null and raw in field.empty_values:
             setattr(instance, field.attname, None)
             continue
+        if field.blank and raw in field.empty_values:
+            continue  # as Model.clean_fields: an allowed empty value is not validated
         try:
-            field.to_python(raw)
+            setattr(instance, field.attname, field.clean(raw, instance))
         except (TypeError, OverflowError):
             invalid = ValidationError(field.error_messages["invalid"], params={"value": raw})
-            add_error(errors, index, field.name, invalid.messages[0])
-            exclude.add(field.name)
-        except ValidationError:
-            pass  # full_clean below reports it
+            found.setdefault(field.name, []).extend(invalid.messages)
+        except ValidationError as error:
+            found.setdefault(field.name, []).extend(error.messages)
     try:
-        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+        instance.clean()
     except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                add_error(errors, index, field, message)
+        for name, messages in ValidationError(error.update_error_dict({})).message_dict.items():
+            found.setdefault(name, []).extend(messages)
+    for name, messages in found.items():
+        for message in messages:
+            add_error(errors, index, name, message)
+
+
+Quick = Callable[[Any], bool]
+
+
+@functools.cache
+def _field_plan(model: type[models.Model]) -> tuple[tuple[models.Field, Quick | None], ...]:
+    """Each validated field of `model` with its quick check (None: always Django's `field.clean()`)."""
+    return tuple((field, _quick_check(field)) for field in model._meta.concrete_fields if not field.generated)
+
+
+def _quick_check(field: models.Field) -> Quick | None:
+    """A test that is True only for a value `field.clean()` would return unchanged without an error.
+
+    Derived from the field's own declaration (type, choices, blank, max_length, validators); a field
+    with any validator not understood here gets no quick check, so nothing is ever skipped by mistake.
+    """
+    kinds = {type(validator) for validator in field.validators}
+    if isinstance(field, models.DateTimeField) and not kinds:
+        return lambda value: isinstance(value, dt.datetime)
+    if isinstance(field, models.IntegerField) and kinds <= {MinValueValidator, MaxValueValidator} and not field.choices:
+        low = max((v.limit_value for v in field.validators if isinstance(v, MinValueValidator)), default=None)
+        high = min((v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)), default=None)
+        if not all(limit is None or isinstance(limit, int) for limit in (low, high)):
+            return None
+        return lambda value: type(value) is int and (low is None or value >= low) and (high is None or value <= high)
+    if isinstance(field, models.CharField | models.TextField) and kinds <= {
+        MaxLengthValidator,
+        ProhibitNullCharactersValidator,
+    }:
+        limit = field.max_length
+        if field.choices:
+            allowed = frozenset(
+                value
+                for value in (choice for choice, _ in field.flatchoices)
+                if isinstance(value, str)
+                and (limit is None or len(value) <= limit)
+                and "\x00" not in value
+                and (field.blank or value != "")
+            )
+            return lambda value: isinstance(value, str) and value in allowed
+        blank = field.blank
+        return lambda value: (
+            isinstance(value, str)
+            and (limit is None or len(value) <= limit)
+            and (blank or value != "")
+            and "\x00" not in value
+        )
+    return None
 
 
 def resolve_reference(

@@ -181,3 +181,7 @@ class ImportRun(models.Model):
         if not self.rows_total:
             return 100 if self.is_finished else 0
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+# The helpdesk connectors' models live in their package; importing them here registers them with the app.
+from .connectors.models import Connection, SyncRun  # noqa: E402, F401

@@ -51,3 +51,7 @@ def import_run_task(import_run_id: int) -> str:
 def import_files_purge_task() -> int:
     """Delete import files older than IMPORT_RETENTION_DAYS (daily, from beat); idempotent."""
     return import_files_purge()
+
+
+# The connectors' tasks live in their package; importing them here registers them with Celery's autodiscovery.
+from .connectors.tasks import connection_sync_task, connections_poll_task  # noqa: E402, F401
