@@ -220,9 +220,16 @@ def goals_progress(goals: Iterable[Goal], today: dt.date | None = None) -> list[
         if window is None:
             progress.append(GoalProgress(goal=goal, status=GoalStatus.NO_DATA, final=final))
             continue
-        days = daily.get((goal.review.agent_id, goal.kpi), {})
-        in_window = [sums for date, sums in days.items() if window.date_from <= date <= window.date_to]
-        figure = make_figure(KPIS[goal.kpi], sum(n for n, _ in in_window), sum(d for _, d in in_window))
+        kpi = KPIS[goal.kpi]
+
+        def window_sums(code: str, window=window, goal=goal) -> tuple[float, int]:
+            days = daily.get((goal.review.agent_id, code), {})
+            in_window = [sums for date, sums in days.items() if window.date_from <= date <= window.date_to]
+            return sum(n for n, _ in in_window), sum(d for _, d in in_window)
+
+        # A sampled ratio (IQS) reads its sample size from its part rows.
+        parts = {part.code: window_sums(part.code) for part in kpi.parts}
+        figure = make_figure(kpi, *window_sums(goal.kpi), parts=parts)
         verdict = status_against(goal.kpi, figure.value, goal.target_value, None)
         if verdict == TargetStatus.NO_DATA:
             status = GoalStatus.NO_DATA
@@ -253,7 +260,7 @@ def _daily_agent_sums(windows: list[tuple[Goal, Period]]) -> dict[tuple[int, str
             scope=Scope.AGENT,
             channel="",
             agent_id__in={goal.review.agent_id for goal, _ in windows},
-            kpi__in={goal.kpi for goal, _ in windows},
+            kpi__in={code for goal, _ in windows for code in (goal.kpi, *(p.code for p in KPIS[goal.kpi].parts))},
             date__gte=min(window.date_from for _, window in windows),
             date__lte=max(window.date_to for _, window in windows),
         )

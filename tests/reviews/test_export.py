@@ -29,6 +29,7 @@ KPI_TITLES = [
     ("First Contact Resolution", "%"),
     ("Resolution Rate", "%"),
     ("Ticket Volume", "tickets"),
+    ("Internal Quality Score", "%"),
 ]
 HEADER = [
     "Review ID",
@@ -143,6 +144,7 @@ def expected_rows(review, other):
         *(100.0, None, "No target", 1),
         *(100.0, None, "No target", 1),
         *(1.0, None, "No target", 1),
+        *(None, None, "No data", 0),  # iqs: no quality review
     ]
     carol = [
         other.pk,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts import scoping
 from kpis.models import Scope, Target
+from kpis.registry import KPIS
 from kpis.reviews import services
 from kpis.reviews.models import Goal, Notification, Review, ReviewEvent, ReviewKpi, ReviewPitfall
 from kpis.reviews.selectors import (
@@ -226,7 +227,7 @@ def test_share_freezes_signals_notifies_the_agent_and_records_the_transition(dra
     confirm_all(draft, leader)
     review = services.review_share(review=draft, actor=leader)
     assert review.status == "shared" and review.shared_at is not None
-    assert ReviewKpi.objects.filter(review=review).count() == 9
+    assert ReviewKpi.objects.filter(review=review).count() == len(KPIS)  # every KPI of the registry, IQS included
     pitfall_2 = review.pitfalls.get(number=2)
     assert pitfall_2.triggered is True
     assert pitfall_2.evidence == [
