@@ -7,14 +7,16 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_snapshot
 from accounts.models import Team
 
 from .compute import ComputeResult, compute_org_window, compute_team_window
-from .models import DirtyDay, PitfallConfirmation, Target
+from .models import DirtyDay, OrgDirtyDay, PitfallConfirmation, Target
+from .partitions import PartitionPlan, snapshot_partition_plan, snapshot_partitions_apply
 from .targets import TargetResolver, targets_intersecting
 
 logger = logging.getLogger(__name__)
@@ -70,29 +72,82 @@ def snapshots_compute(
 
 
 def snapshots_refresh_dirty() -> int:
-    """Recompute every (team, day) marked dirty; returns how many marks were cleared.
+    """Recompute every (team, day) marked dirty, team after team, then the org rows once; returns marks cleared.
 
-    Marks are cleared only if not re-marked while computing, so nothing marked late is lost.
+    The all-at-once path (commands, imports, eager Celery); the worker fans the same steps out per team.
     """
-    marks = list(DirtyDay.objects.values_list("pk", "team_id", "date", "marked_at"))
+    cleared = sum(snapshots_refresh_team(team_id) for team_id in dirty_team_ids())
+    snapshots_refresh_org()
+    return cleared
+
+
+def dirty_team_ids() -> list[int]:
+    """The teams that have days marked dirty, oldest mark first."""
+    teams = DirtyDay.objects.values("team_id").annotate(oldest=Min("marked_at")).order_by("oldest", "team_id")
+    return [row["team_id"] for row in teams]
+
+
+def snapshots_refresh_team(team_id: int) -> int:
+    """Recompute one team's dirty days and mark those days stale for the org; returns the marks cleared.
+
+    The team's rows, its cleared marks and the org marks commit together. A mark re-set while computing
+    (same day, newer time) or added meanwhile is not cleared, so the next refresh picks it up.
+    """
+    marks = list(DirtyDay.objects.filter(team_id=team_id).values_list("pk", "date", "marked_at"))
     if not marks:
         return 0
-    days_by_team: dict[int, list[dt.date]] = defaultdict(list)
-    for _, team_id, day, _ in marks:
-        days_by_team[team_id].append(day)
-    all_days = [day for days in days_by_team.values() for day in days]
-    resolver = TargetResolver(targets_intersecting(min(all_days), max(all_days)))
-    teams = {team.pk: team for team in Team.objects.filter(pk__in=days_by_team)}
-    for team_id, days in days_by_team.items():
-        if team_id in teams:
-            compute_team_window(teams[team_id], min(days), max(days), resolver)
-    compute_org_window(min(all_days), max(all_days), resolver)
+    days = sorted({day for _, day, _ in marks})
+    team = Team.objects.filter(pk=team_id).first()
+    with transaction.atomic():
+        if team is not None:  # a deleted team's marks went with it (CASCADE); nothing to compute
+            resolver = TargetResolver(targets_intersecting(days[0], days[-1]))
+            compute_team_window(team, days[0], days[-1], resolver)
+        _org_days_mark_dirty(days)
+        return _clear_marks(DirtyDay, marks)
+
+
+def snapshots_refresh_org() -> int:
+    """Re-sum the org rows of the days the team refreshes marked; returns the org marks cleared."""
+    marks = list(OrgDirtyDay.objects.values_list("pk", "date", "marked_at"))
+    if not marks:
+        return 0
+    first_day, last_day = min(day for _, day, _ in marks), max(day for _, day, _ in marks)
+    with transaction.atomic():
+        compute_org_window(first_day, last_day, TargetResolver(targets_intersecting(first_day, last_day)))
+        return _clear_marks(OrgDirtyDay, marks)
+
+
+def org_refresh_waits_for_teams() -> bool:
+    """True when team refreshes marked before the newest org mark are still pending: the org re-sum then
+    waits for them (each marks the org again when done), so a fan-out over many teams re-sums it once."""
+    newest_org_mark = OrgDirtyDay.objects.aggregate(newest=Max("marked_at"))["newest"]
+    return newest_org_mark is not None and DirtyDay.objects.filter(marked_at__lte=newest_org_mark).exists()
+
+
+def org_oldest_mark_age_seconds() -> float | None:
+    """How long the oldest pending org mark has waited, or None when the org rows are fresh."""
+    oldest = OrgDirtyDay.objects.aggregate(oldest=Min("marked_at"))["oldest"]
+    return None if oldest is None else (timezone.now() - oldest).total_seconds()
+
+
+def _org_days_mark_dirty(days: list[dt.date]) -> None:
+    now = timezone.now()
+    OrgDirtyDay.objects.bulk_create(
+        [OrgDirtyDay(date=day, marked_at=now) for day in days],
+        update_conflicts=True,
+        unique_fields=["date"],
+        update_fields=["marked_at"],
+    )
+
+
+def _clear_marks(model, marks: list[tuple[int, dt.date, dt.datetime]]) -> int:
+    """Delete the marks read before computing, unless re-marked since (their time changed)."""
     pks_by_mark_time: dict[dt.datetime, list[int]] = defaultdict(list)
-    for pk, _, _, marked_at in marks:
+    for pk, _, marked_at in marks:
         pks_by_mark_time[marked_at].append(pk)
     cleared = 0
     for marked_at, pks in pks_by_mark_time.items():  # one delete per ingestion batch, typically
-        cleared += DirtyDay.objects.filter(pk__in=pks, marked_at=marked_at).delete()[0]
+        cleared += model.objects.filter(pk__in=pks, marked_at=marked_at).delete()[0]
     return cleared
 
 
@@ -101,6 +156,18 @@ def snapshots_compute_trailing(*, days: int, today: dt.date | None = None) -> Co
     today = today or timezone.localdate()
     # A day ahead covers teams whose local date is already tomorrow.
     return snapshots_compute(date_from=today - dt.timedelta(days=days - 1), date_to=today + dt.timedelta(days=1))
+
+
+def snapshot_partitions_upkeep(*, today: dt.date | None = None) -> PartitionPlan | None:
+    """Monthly upkeep of a partitioned snapshot table: the months ahead created, months that landed in the
+    default partition moved out. None, doing nothing, on SQLite or while the table is one table: converting
+    it is an operator's decision (`partition_tables --apply`, docs/scaling.md)."""
+    if connection.vendor != "postgresql":
+        return None
+    today = today or timezone.localdate()
+    if not snapshot_partition_plan(today=today).partitioned:
+        return None
+    return snapshot_partitions_apply(today=today)
 
 
 TARGET_AUDIT_FIELDS = list(Target.EDITABLE_FIELDS)

@@ -29,12 +29,28 @@ TASK_OPTIONS = {
     "soft_time_limit": 20 * 60,
     "time_limit": 25 * 60,
 }
+# Cache keys of the live refresh. "Scheduled": a message is queued (a burst of writes queues one).
+# "Running": a refresh of that team (or of the org rows) is computing; a second one comes back after it.
 REFRESH_SCHEDULED_KEY = "kpis:refresh-scheduled"
-REFRESH_RUNNING_KEY = "kpis:refresh-running"
+ORG_REFRESH_SCHEDULED_KEY = "kpis:refresh-org-scheduled"
+ORG_REFRESH_RUNNING_KEY = "kpis:refresh-org-running"
 # A lost message must not block refreshes for long: the scheduled mark expires, and beat catches up.
 REFRESH_SCHEDULED_TTL_SECONDS = 60
-# A refresh of the dirty days takes seconds; a crashed one frees the flag after this.
+# A team's refresh of its dirty days takes well under a second; a crashed one frees the flag after this.
 REFRESH_RUNNING_TTL_SECONDS = 120
+# The org re-sum waits for team refreshes still pending (so a fan-out re-sums once), but never longer than
+# this: under a steady stream of writes some team is always pending, and org figures must stay live.
+ORG_REFRESH_MAX_WAIT_SECONDS = 4.0
+# How soon a waiting org re-sum looks again (two small queries): it starts this soon after the last team.
+ORG_REFRESH_RECHECK_SECONDS = 0.25
+
+
+def team_refresh_scheduled_key(team_id: int) -> str:
+    return f"kpis:refresh-team-scheduled:{team_id}"
+
+
+def team_refresh_running_key(team_id: int) -> str:
+    return f"kpis:refresh-team-running:{team_id}"
 
 
 @shared_task(name="kpis.ping")
@@ -59,24 +75,79 @@ def compute_trailing_window() -> dict:
     return {"teams": result.teams, "rows": result.rows}
 
 
+@shared_task(name="kpis.snapshot_partitions_upkeep", **TASK_OPTIONS)
+def snapshot_partitions_upkeep() -> dict:
+    """Beat, monthly: keep a partitioned snapshot table's months ahead; a no-op while it is one table."""
+    plan = services.snapshot_partitions_upkeep()
+    if plan is None:
+        return {"partitioned": False, "months_created": []}
+    return {"partitioned": True, "months_created": [str(month) for month in plan.months_to_create]}
+
+
 @shared_task(name="kpis.refresh_dirty_snapshots", **TASK_OPTIONS)
 def refresh_dirty_snapshots() -> int:
-    """Recompute the (team, day) snapshots that ingestion marked dirty; one refresh runs at a time.
+    """Fan the dirty (team, day) marks out: one refresh task per dirty team, then the org re-sum after them.
 
-    Writes that arrive while this runs schedule the next refresh (the scheduled mark is cleared first,
-    and marks made during the run are kept by the service), so nothing waits for a fixed interval.
+    Debounced after writes and run by beat as the catch-up. Eager (tests, `make run` without Redis) it
+    refreshes everything in-process instead and returns the marks cleared; on a worker, the teams queued.
     """
     cache.delete(REFRESH_SCHEDULED_KEY)
-    # False: another refresh holds the flag. (None: the cache is unreachable and django-redis ignored the
-    # error; refreshing then, at worst twice, beats not refreshing.)
-    if cache.add(REFRESH_RUNNING_KEY, True, timeout=REFRESH_RUNNING_TTL_SECONDS) is False:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return services.snapshots_refresh_dirty()
+    team_ids = services.dirty_team_ids()
+    for team_id in team_ids:
+        _queue_team_refresh(team_id, countdown=0)
+    if not team_ids and services.org_oldest_mark_age_seconds() is not None:
+        _queue_org_refresh()  # teams done but the org re-sum was lost (a broker or worker restart)
+    return len(team_ids)
+
+
+@shared_task(name="kpis.refresh_team_snapshots", **TASK_OPTIONS)
+def refresh_team_snapshots(team_id: int) -> int:
+    """Recompute one team's dirty days, then queue the org re-sum; one refresh per team at a time.
+
+    Marks written while it computes survive it; a refresh of the same team arriving meanwhile comes back
+    right after this one, so nothing waits for a fixed interval.
+    """
+    cache.delete(team_refresh_scheduled_key(team_id))
+    # False: another refresh of this team holds the flag. (None: the cache is unreachable and django-redis
+    # ignored the error; refreshing then, at worst twice, beats not refreshing. The team's lock row keeps
+    # two computations of one team from interleaving.)
+    if cache.add(team_refresh_running_key(team_id), True, timeout=REFRESH_RUNNING_TTL_SECONDS) is False:
         if not settings.CELERY_TASK_ALWAYS_EAGER:
-            _queue_refresh()  # another refresh is computing: come back right after it
+            _queue_team_refresh(team_id)  # come back right after the running one
         return 0
     try:
-        return services.snapshots_refresh_dirty()
+        cleared = services.snapshots_refresh_team(team_id)
     finally:
-        cache.delete(REFRESH_RUNNING_KEY)
+        cache.delete(team_refresh_running_key(team_id))
+    if cleared and not settings.CELERY_TASK_ALWAYS_EAGER:
+        _queue_org_refresh()
+    return cleared
+
+
+@shared_task(name="kpis.refresh_org_snapshots", **TASK_OPTIONS)
+def refresh_org_snapshots() -> int:
+    """Re-sum the org rows of the days teams refreshed; returns the org marks cleared.
+
+    While team refreshes marked before it are still pending it waits for them (they queue it again when
+    done), up to ORG_REFRESH_MAX_WAIT_SECONDS; one org re-sum runs at a time.
+    """
+    cache.delete(ORG_REFRESH_SCHEDULED_KEY)
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    if not eager and services.org_refresh_waits_for_teams():
+        waited = services.org_oldest_mark_age_seconds() or 0.0
+        if waited < ORG_REFRESH_MAX_WAIT_SECONDS:
+            _queue_org_refresh(countdown=ORG_REFRESH_RECHECK_SECONDS)
+            return 0
+    if cache.add(ORG_REFRESH_RUNNING_KEY, True, timeout=REFRESH_RUNNING_TTL_SECONDS) is False:
+        if not eager:
+            _queue_org_refresh()
+        return 0
+    try:
+        return services.snapshots_refresh_org()
+    finally:
+        cache.delete(ORG_REFRESH_RUNNING_KEY)
 
 
 def schedule_snapshot_refresh() -> None:
@@ -88,13 +159,27 @@ def schedule_snapshot_refresh() -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         refresh_dirty_snapshots.apply()
         return
-    _queue_refresh()
+    _queue(REFRESH_SCHEDULED_KEY, refresh_dirty_snapshots, countdown=settings.KPI_REFRESH_DEBOUNCE_SECONDS)
 
 
-def _queue_refresh() -> None:
+def _queue_team_refresh(team_id: int, countdown: float | None = None) -> None:
+    """Queue a team's refresh unless one is already queued (a running one does not count: it may have read
+    its marks before the newest write)."""
+    if countdown is None:
+        countdown = settings.KPI_REFRESH_DEBOUNCE_SECONDS
+    _queue(team_refresh_scheduled_key(team_id), refresh_team_snapshots, countdown=countdown, args=[team_id])
+
+
+def _queue_org_refresh(countdown: float | None = None) -> None:
+    if countdown is None:
+        countdown = settings.KPI_REFRESH_DEBOUNCE_SECONDS
+    _queue(ORG_REFRESH_SCHEDULED_KEY, refresh_org_snapshots, countdown=countdown)
+
+
+def _queue(scheduled_key: str, task, *, countdown: float, args: list | None = None) -> None:
     try:
-        if cache.add(REFRESH_SCHEDULED_KEY, True, timeout=REFRESH_SCHEDULED_TTL_SECONDS):
-            refresh_dirty_snapshots.apply_async(countdown=settings.KPI_REFRESH_DEBOUNCE_SECONDS, retry=False)
+        if cache.add(scheduled_key, True, timeout=REFRESH_SCHEDULED_TTL_SECONDS):
+            task.apply_async(args=args or [], countdown=countdown, retry=False)
     except Exception:  # the broker or cache being down must never fail an ingestion
-        cache.delete(REFRESH_SCHEDULED_KEY)
-        logger.warning("could not schedule a snapshot refresh; the periodic refresh will catch up", exc_info=True)
+        cache.delete(scheduled_key)
+        logger.warning("could not queue %s; the periodic refresh will catch up", task.name, exc_info=True)

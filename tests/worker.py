@@ -1,4 +1,4 @@
-"""A real Celery worker process on the Redis broker, consuming a queue of its own."""
+"""A real Celery worker process on the Redis broker, consuming every queue of the app plus one of its own."""
 
 from __future__ import annotations
 
@@ -18,10 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def celery_worker(redis_url: str, *, concurrency: int = 1):
-    """Start `celery worker` against the test database and Redis; yield (process, queue name)."""
+    """Start `celery worker` against the test database and Redis; yield (process, queue name).
+
+    The worker consumes the test's own queue (tasks sent with `queue=`) and every queue by kind (refresh,
+    import, sync, export, default), as a production worker started without -Q does, so tasks sent without a
+    queue reach it through CELERY_TASK_ROUTES. Messages left in those queues by an earlier run are purged.
+    """
     from config.celery_app import app
 
     queue = f"pulse-test-{uuid.uuid4().hex[:8]}"
+    kinds = app_queue_names()
+    with app.connection_for_write(redis_url) as broker_connection:
+        for name in kinds:
+            broker_connection.default_channel.queue_purge(name)
     settings_dict = connection.settings_dict
     env = {
         **os.environ,
@@ -42,7 +51,7 @@ def celery_worker(redis_url: str, *, concurrency: int = 1):
             "config.celery_app",
             "worker",
             "-Q",
-            queue,
+            ",".join([queue, *kinds]),
             "-c",
             str(concurrency),
             "-P",
@@ -79,6 +88,13 @@ def celery_worker(redis_url: str, *, concurrency: int = 1):
         log.close()
         if not os.environ.get("KEEP_WORKER_LOG"):
             (ROOT / f".worker-{queue}.log").unlink(missing_ok=True)
+
+
+def app_queue_names() -> list[str]:
+    """The queues a worker started without -Q consumes (CELERY_TASK_QUEUES)."""
+    from config.celery_app import app
+
+    return [queue.name for queue in app.conf.task_queues]
 
 
 def pool_children(parent_pid: int) -> list[int]:

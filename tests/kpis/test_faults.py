@@ -11,7 +11,7 @@ from django.db import connection
 
 from config.celery_app import app
 from kpis import tasks
-from kpis.models import DirtyDay, Scope, Snapshot
+from kpis.models import DirtyDay, OrgDirtyDay, Scope, Snapshot
 from surveys.services import survey_responses_upsert
 from tests.factories import AgentFactory, TeamFactory
 from tests.worker import broker, celery_worker
@@ -104,7 +104,16 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
     settings.KPI_REFRESH_DEBOUNCE_SECONDS = 1
     from django.core.cache import cache
 
-    cache.delete_many([tasks.REFRESH_SCHEDULED_KEY, tasks.REFRESH_RUNNING_KEY])  # nothing left by an earlier test
+    # Nothing left by an earlier test.
+    cache.delete_many(
+        [
+            tasks.REFRESH_SCHEDULED_KEY,
+            tasks.ORG_REFRESH_SCHEDULED_KEY,
+            tasks.ORG_REFRESH_RUNNING_KEY,
+            tasks.team_refresh_scheduled_key(team.pk),
+            tasks.team_refresh_running_key(team.pk),
+        ]
+    )
     try:
         with broker(private_redis.url), celery_worker(private_redis.url) as (_, queue):
             app.conf.task_default_queue = queue
@@ -121,9 +130,14 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
             assert DirtyDay.objects.filter(team=team, date=dt.date(2026, 3, 2)).exists()
 
             private_redis.start()  # Redis back: the periodic refresh (beat) catches up
-            tasks.refresh_dirty_snapshots.apply_async(queue=queue).get(timeout=60)
+            # It queues the team's refresh, which queues the org re-sum.
+            assert tasks.refresh_dirty_snapshots.apply_async(queue=queue).get(timeout=60) == 1
+            deadline = time.monotonic() + 60
+            while DirtyDay.objects.exists() or OrgDirtyDay.objects.exists():
+                assert time.monotonic() < deadline, "the catch-up never finished"
+                time.sleep(0.2)
     finally:
         app.conf.task_default_queue = "celery"
-    row = Snapshot.objects.get(scope=Scope.TEAM, team=team, kpi="csat", channel="", date=dt.date(2026, 3, 2))
-    assert (row.numerator, row.denominator) == (1.0, 3)
-    assert not DirtyDay.objects.exists()
+    for scope, subject in ((Scope.TEAM, team), (Scope.ORG, None)):
+        row = Snapshot.objects.get(scope=scope, team=subject, kpi="csat", channel="", date=dt.date(2026, 3, 2))
+        assert (scope, row.numerator, row.denominator) == (scope, 1.0, 3)

@@ -1,19 +1,17 @@
 """Celery on a real Redis broker with a real worker process (CI: PostgreSQL + Redis)."""
 
-import contextlib
 import datetime as dt
 import os
 import signal
 import time
 
-import psycopg
 import pytest
-from django.db import connection
 
 from accounts.models import Team
 from kpis import tasks
 from kpis.models import Snapshot
 from kpis.services import snapshots_compute
+from tests.db_locks import backends_waiting_on_a_lock, team_lock_held
 from tests.factories import AgentFactory, SurveyResponseFactory, TeamFactory, TicketFactory
 from tests.worker import celery_worker, pool_children
 
@@ -81,42 +79,6 @@ def test_a_real_worker_computes_snapshots_end_to_end(postgres, redis_url, transa
     assert Snapshot.objects.filter(kpi="csat", scope="org").exists()
     snapshots_compute(date_from=start, date_to=start + dt.timedelta(days=4))
     assert snapshot_rows() == by_worker
-
-
-@contextlib.contextmanager
-def team_lock_held(team):
-    """Hold team's compute lock row from a second connection: a run that reaches this team waits there."""
-    other = psycopg.connect(**db_params(), autocommit=False)
-    try:
-        other.execute(
-            "INSERT INTO kpis_computelock (key, last_run_at) VALUES (%s, now()) "
-            "ON CONFLICT (key) DO UPDATE SET last_run_at = EXCLUDED.last_run_at",
-            [f"team:{team.pk}"],
-        )
-        yield other
-    finally:
-        other.rollback()
-        other.close()
-
-
-def db_params() -> dict:
-    settings_dict = connection.settings_dict
-    return {
-        "dbname": settings_dict["NAME"],
-        "user": settings_dict["USER"],
-        "host": settings_dict["HOST"] or "127.0.0.1",
-        "port": settings_dict["PORT"] or 5432,
-    }
-
-
-def backends_waiting_on_a_lock(other) -> list[int]:
-    # Inside a transaction the activity view is read once and then cached: clear it to see it change.
-    other.execute("SELECT pg_stat_clear_snapshot()")
-    rows = other.execute(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
-        "AND pid <> pg_backend_pid()"
-    ).fetchall()
-    return [pid for (pid,) in rows]
 
 
 def test_a_worker_killed_mid_run_leaves_the_same_rows_after_redelivery(postgres, redis_url, transactional_db):
