@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-local
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: screenshots run test install migrate seed serve worker beat lint format bench bench-ingest bench-import bench-load bench-freshness check clean
+.PHONY: screenshots run test install migrate seed serve worker beat lint format bench bench-ingest bench-import bench-load bench-freshness bench-scale bench-sync bench-dashboard check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,9 @@ test: install
 screenshots: install
 	$(PY) docs/screenshots.py
 
+# Consumes every queue (refresh, import, sync, export, celery); one kind only: `make worker QUEUES=refresh`.
 worker: install
-	$(VENV)/bin/celery -A config.celery_app worker --loglevel=info --concurrency=2
+	$(VENV)/bin/celery -A config.celery_app worker --loglevel=info --concurrency=2 $(if $(QUEUES),-Q $(QUEUES))
 
 beat: install
 	$(VENV)/bin/celery -A config.celery_app beat --loglevel=info
@@ -65,14 +66,30 @@ bench-ingest: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_ingest} \
 	  DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/ingest_api.py
 
+# 50 users for 60 s on gunicorn, a worker, PostgreSQL and Redis; e.g. LOAD_ARGS="--users 20 --seconds 30".
 bench-load: install
 	cd bench && DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_load} \
-	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/6} ../$(PY) load.py
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/6} ../$(PY) load.py $(LOAD_ARGS)
 
 # Seconds from an API write to the scorecard's figures, with a real worker (PostgreSQL and Redis).
 bench-freshness: install
 	cd bench && DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_freshness} \
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/7} ../$(PY) freshness.py
+
+# 100 → 1,000 agents × 365 days (≈ 7 M tickets, generated in PostgreSQL): which costs stay flat. Takes a while.
+bench-scale: install
+	cd bench && DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_scale} \
+	  DJANGO_SETTINGS_MODULE=config.settings.test ../$(PY) scale.py
+
+# Zendesk sync from a fake Zendesk on loopback through to the snapshots (PostgreSQL; goal >= 2,000 tickets/s).
+bench-sync: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_sync} \
+	  DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/sync.py
+
+# The team dashboard and a scorecard (teams of 10 and 100, 30 and 365 days) against their one-query floor.
+bench-dashboard: install
+	cd bench && DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_bench_dashboard} \
+	  DJANGO_SETTINGS_MODULE=config.settings.test ../$(PY) dashboard.py
 
 bench-import: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pulse_import_bench} \

@@ -139,6 +139,18 @@ def import_runs_visible(user: User) -> QuerySet[ImportRun]:
     return runs if is_admin(user) else runs.filter(created_by=user)
 
 
+def manages_connectors(user: User) -> bool:
+    """Helpdesk connections (credentials, group → team rules for every team) are for admins only."""
+    return is_admin(user)
+
+
+def connections_visible(user: User):
+    """Helpdesk connections the user may see and manage: all for admins, none (404) for anyone else."""
+    from tickets.connectors.models import Connection
+
+    return Connection.objects.all() if manages_connectors(user) else Connection.objects.none()
+
+
 def can_export_reviews(user: User) -> bool:
     return is_admin(user) or (user.is_authenticated and user.role == Role.HR)
 
@@ -205,6 +217,189 @@ def can_read_review_draft_history(user: User, review) -> bool:
     """The draft stage of a review's history (edits, goals, answers before sharing) is read by its author
     and admins only, as the draft itself was; everyone else reads it from the share on."""
     return is_admin(user) or (user.is_authenticated and review.author_id == user.pk)
+
+
+# ---- conversation quality reviews (kpis/quality) -------------------------------------------
+# Reviewers of a team are its leaders and the users given a ReviewerRole for it (admins: every team);
+# nobody reviews their own tickets. Rubrics: a team's are written by its leaders, org-wide ones by
+# admins. An agent reads their own submitted reviews (never drafts, never calibration scores) and
+# disputes them; a leader of the team who is not the reviewer settles a dispute. In a calibration a
+# participant sees the other scores of a ticket only after submitting their own (blind).
+
+
+def reviewer_team_ids(user: User) -> list[int]:
+    """Teams whose tickets the user may review: led teams and ReviewerRole teams."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_reviewer_team_ids", None)
+    if cached is None:
+        from kpis.quality.models import ReviewerRole
+
+        granted = ReviewerRole.objects.filter(user=user).values_list("team_id", flat=True)
+        cached = sorted({*led_team_ids(user), *granted})
+        user._reviewer_team_ids = cached
+    return cached
+
+
+def quality_teams_reviewable(user: User) -> QuerySet[Team]:
+    if is_admin(user):
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=reviewer_team_ids(user))
+
+
+def reviews_quality(user: User) -> bool:
+    """Does the user review tickets at all (the review queue, the reviewer pages)?"""
+    return is_admin(user) or bool(reviewer_team_ids(user))
+
+
+def quality_tickets_reviewable(user: User) -> QuerySet[Ticket]:
+    """Tickets the user may score: an agent's tickets of a team they review, never their own."""
+    tickets = Ticket.objects.filter(agent__isnull=False).exclude(agent_id=user.pk) if user.is_authenticated else None
+    if tickets is None:
+        return Ticket.objects.none()
+    return tickets if is_admin(user) else tickets.filter(team_id__in=reviewer_team_ids(user))
+
+
+def can_review_ticket(user: User, ticket: Ticket) -> bool:
+    if not user.is_authenticated or ticket.agent_id is None or ticket.agent_id == user.pk:
+        return False
+    return is_admin(user) or ticket.team_id in reviewer_team_ids(user)
+
+
+def quality_reviews_visible(user: User):
+    """Quality reviews the user may read: their own (as reviewer); the submitted ones of led teams (leaders),
+    of every team (HR); an agent their own submitted reviews (and re-scored ones) only."""
+    from kpis.quality.models import QualityReview, QualityReviewKind, QualityReviewStatus
+
+    reviews = QualityReview.objects.all()
+    if not user.is_authenticated:
+        return reviews.none()
+    if is_admin(user):
+        return reviews
+    not_draft = ~Q(status=QualityReviewStatus.DRAFT)
+    own_written = Q(reviewer=user)
+    if user.role == Role.HR:
+        return reviews.filter(own_written | not_draft)
+    if user.role == Role.LEADER:
+        return reviews.filter(own_written | (not_draft & Q(team_id__in=led_team_ids(user))))
+    return reviews.filter(own_written | (not_draft & Q(agent=user, kind=QualityReviewKind.REVIEW)))
+
+
+def can_edit_quality_review(user: User, review) -> bool:
+    """A draft is edited by its reviewer while they may still review the ticket."""
+    return review.is_draft and review.reviewer_id == user.pk and can_review_ticket(user, review.ticket)
+
+
+def quality_agents_visible(user: User) -> QuerySet[User]:
+    """Agents whose quality figures (IQS, pass rates) the user may see: as for scorecards."""
+    return agents_visible(user)
+
+
+def rubrics_visible(user: User):
+    """Rubrics the user may read: org-wide ones and those of the teams they see or review."""
+    from kpis.quality.models import Rubric
+
+    rubrics = Rubric.objects.all()
+    if not user.is_authenticated:
+        return rubrics.none()
+    if sees_everything(user):
+        return rubrics
+    team_ids = {*reviewer_team_ids(user), *teams_visible(user).values_list("pk", flat=True)}
+    return rubrics.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
+
+
+def rubric_teams_writable(user: User) -> QuerySet[Team]:
+    """Teams the user may write rubrics for (admins also write org-wide rubrics)."""
+    return teams_managed(user)
+
+
+def can_manage_rubric(user: User, rubric) -> bool:
+    if rubric.team_id is None:
+        return is_admin(user)
+    return can_manage_team(user, rubric.team)
+
+
+def can_grant_reviewer_role(user: User, team: Team) -> bool:
+    return can_manage_team(user, team)
+
+
+def can_dispute_quality_review(user: User, review) -> bool:
+    """The reviewed agent disputes a submitted review, while no dispute of it is open."""
+    from kpis.quality.models import QualityReviewKind, QualityReviewStatus
+
+    return (
+        user.is_authenticated
+        and review.agent_id == user.pk
+        and review.kind == QualityReviewKind.REVIEW
+        and review.status == QualityReviewStatus.SUBMITTED
+        and not review.disputes.filter(status="open").exists()
+    )
+
+
+def can_settle_dispute(user: User, dispute) -> bool:
+    """A leader of the review's team (or an admin) who is not the original reviewer."""
+    return (
+        dispute.is_open
+        and user.is_authenticated
+        and dispute.review.reviewer_id != user.pk
+        and can_manage_team(user, dispute.review.team)
+    )
+
+
+def disputes_visible(user: User):
+    from kpis.quality.models import Dispute
+
+    disputes = Dispute.objects.all()
+    if not user.is_authenticated:
+        return disputes.none()
+    if sees_everything(user):
+        return disputes
+    mine = Q(review__agent=user) | Q(review__reviewer=user)
+    if user.role == Role.LEADER:
+        return disputes.filter(mine | Q(review__team_id__in=led_team_ids(user)))
+    return disputes.filter(mine)
+
+
+def assignments_visible(user: User):
+    """Weekly samples: leaders and reviewers of the team, HR and admins; never agents (it is the review queue)."""
+    from kpis.quality.models import Assignment
+
+    if sees_everything(user):
+        return Assignment.objects.all()
+    return Assignment.objects.filter(team_id__in=reviewer_team_ids(user))
+
+
+def can_draw_assignment(user: User, team: Team) -> bool:
+    return can_manage_team(user, team)
+
+
+def calibrations_visible(user: User):
+    """Calibration sessions: the team's leaders, the session's reviewers, HR and admins."""
+    from kpis.quality.models import CalibrationSession
+
+    sessions = CalibrationSession.objects.all()
+    if not user.is_authenticated:
+        return sessions.none()
+    if sees_everything(user):
+        return sessions
+    return sessions.filter(Q(team_id__in=led_team_ids(user)) | Q(reviewers=user)).distinct()
+
+
+def can_manage_calibration(user: User, session) -> bool:
+    """Start a session, pick its tickets and reviewers, settle references: the team's leaders and admins."""
+    return can_manage_team(user, session.team)
+
+
+def can_score_calibration(user: User, session) -> bool:
+    return user.is_authenticated and session.reviewers.filter(pk=user.pk).exists()
+
+
+def can_see_calibration_scores(user: User, session, *, submitted_own: bool) -> bool:
+    """Blind scoring: a participant sees a ticket's other scores once they submitted theirs; the
+    managers who do not score (and HR) see them all along."""
+    if can_score_calibration(user, session):
+        return submitted_own
+    return can_manage_calibration(user, session) or sees_everything(user)
 
 
 # ---- API: records, targets, snapshots ------------------------------------------------------
@@ -317,6 +512,8 @@ class PageAccess:
     own_pages_only: bool = False  # an agent: their scorecard and reviews
     team_pages: bool = False  # team list, dashboards, targets list
     imports: bool = False
+    connectors: bool = False
+    quality: bool = False  # the quality pages: an agent their own reviews, reviewers their queue
     admin: bool = False
     all_teams: bool = False  # HR and admins see every team
     read_only: bool = False  # HR reads everything, writes nothing
@@ -331,6 +528,8 @@ def page_access(user: User) -> PageAccess:
         own_pages_only=user.role == Role.AGENT and not is_admin(user),
         team_pages=sees_team_pages(user),
         imports=manages_teams(user),
+        connectors=manages_connectors(user),
+        quality=True,  # every signed-in user has a quality page (what it shows: quality_* rules above)
         admin=is_admin(user),
         all_teams=sees_everything(user),
         read_only=sees_everything(user) and not is_admin(user),

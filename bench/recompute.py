@@ -1,8 +1,25 @@
-"""Benchmark: a full snapshot recompute against the raw-SQL floor, on PostgreSQL.
+"""Benchmark: a full snapshot recompute against two raw-SQL floors, on PostgreSQL.
 
-Builds N agents × D days of demo-like data, times `snapshots_compute` over the whole range,
-then times the floor: one hand-written grouped query per KPI family computing the same sums,
-without writing anything. Prints one JSON object as its last line.
+Builds N agents × D days of demo-like data, then times, in the same run and alternating
+(`--rounds` times; the figures are each one's best round, every round is printed too):
+
+- the recompute: `snapshots_compute` over the whole range into empty tables, then again
+  replacing every row (the steady state);
+- the read floor: one hand-written grouped query per KPI family computing the same sums,
+  without writing anything;
+- the write floor: the same grouped sums written with one `INSERT … SELECT` per family into
+  `bench_write_floor`, a table created `LIKE kpis_snapshot INCLUDING ALL` (same columns, same
+  indexes, unique keys and check constraints, since the real table needs them). It writes the
+  very rows the recompute writes (agent, team and org, all channels and per channel, one row
+  per KPI with records; the row count is checked) but with the cheapest expressions: a plain
+  quotient for the value, no target, interval or status, no delete, no lock. The team sums per
+  ticket category the recompute also writes count against it: the floor does not write them.
+
+The records carry ticket categories and the org has targets (benchmarks org-wide, a team target per
+team, agent targets for every fourth agent), so every row looks its target up as in production.
+Each figure is wall time; where PostgreSQL runs on this machine, `cpu_s` adds the CPU seconds of this
+process and its database backend, which other work on a shared machine stretches far less.
+Prints one JSON object as its last line.
 
     make bench                      # 100 agents × 90 days
     python bench/recompute.py --agents 20 --days 30
@@ -13,12 +30,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import time
+from pathlib import Path
 
 from _setup import django_on_database
 
 AGENTS_PER_TEAM = 20
+BENCH_END = dt.date(2026, 6, 30)
+# Ticket categories ('' = none), drawn from a stream of their own so the other draws stay as they were.
+CATEGORIES = ["billing", "delivery", "returns", "account", "technical", ""]
 ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "America/Los_Angeles"]
 
 FLOOR_QUERIES = {
@@ -60,15 +82,114 @@ FLOOR_QUERIES = {
 }
 
 
-def build(agents: int, days: int, seed: int) -> tuple[dt.date, dt.date, int, int]:
+# The write floor, per family: the records (with their team's local day), the sums, and one
+# (kpi, numerator, denominator, is_rate) per KPI; every family is rolled up to agent × channel,
+# agent, team × channel, team, org × channel and org by GROUPING SETS and inserted in one statement.
+TICKETS = (
+    "tickets_ticket x",
+    "x.status, x.created_at, x.first_response_at, x.solved_at, x.handle_time_seconds, x.agent_replies,"
+    " x.reopened_count",
+)
+SURVEYS = ("surveys_surveyresponse x LEFT JOIN tickets_ticket tk ON tk.id = x.ticket_id", "x.kind, x.score")
+SOLVED = "x.solved_at IS NOT NULL AND x.status IN ('solved', 'closed')"
+WRITE_FLOOR_FAMILIES = {
+    "created_at": (
+        TICKETS,
+        "x.channel",
+        {"rr_num": f"COUNT(*) FILTER (WHERE {SOLVED})", "n": "COUNT(*)"},
+        [("resolution_rate", "rr_num", "n", True), ("volume", "n", "n", False)],
+    ),
+    "first_response_at": (
+        TICKETS,
+        "x.channel",
+        {"frt_num": "SUM(EXTRACT(EPOCH FROM x.first_response_at - x.created_at))", "n": "COUNT(*)"},
+        [("frt", "frt_num", "n", False)],
+    ),
+    "solved_at": (
+        TICKETS,
+        "x.channel",
+        {
+            "aht_num": f"SUM(x.handle_time_seconds) FILTER (WHERE {SOLVED} AND x.handle_time_seconds IS NOT NULL)",
+            "aht_den": f"COUNT(*) FILTER (WHERE {SOLVED} AND x.handle_time_seconds IS NOT NULL)",
+            "rt_num": f"SUM(EXTRACT(EPOCH FROM x.solved_at - x.created_at)) FILTER (WHERE {SOLVED})",
+            "fcr_num": f"COUNT(*) FILTER (WHERE {SOLVED} AND x.agent_replies = 1 AND x.reopened_count = 0)",
+            "solved": f"COUNT(*) FILTER (WHERE {SOLVED})",
+        },
+        [
+            ("aht", "aht_num", "aht_den", False),
+            ("resolution_time", "rt_num", "solved", False),
+            ("fcr", "fcr_num", "solved", True),
+        ],
+    ),
+    "responded_at": (
+        SURVEYS,
+        "tk.channel",
+        {
+            "csat_num": "COUNT(*) FILTER (WHERE x.kind = 'csat' AND x.score >= 4)",
+            "csat_den": "COUNT(*) FILTER (WHERE x.kind = 'csat')",
+            "nps_num": "COUNT(*) FILTER (WHERE x.kind = 'nps' AND x.score >= 9)"
+            " - COUNT(*) FILTER (WHERE x.kind = 'nps' AND x.score <= 6)",
+            "nps_den": "COUNT(*) FILTER (WHERE x.kind = 'nps')",
+            "ces_num": "SUM(x.score) FILTER (WHERE x.kind = 'ces')",
+            "ces_den": "COUNT(*) FILTER (WHERE x.kind = 'ces')",
+        },
+        [
+            ("csat", "csat_num", "csat_den", True),
+            ("nps", "nps_num", "nps_den", False),
+            ("ces", "ces_num", "ces_den", False),
+        ],
+    ),
+}
+WRITE_FLOOR_TABLE = "bench_write_floor"
+
+
+def write_floor_sql(day_field: str) -> str:
+    (source, columns), channel, sums, kpis = WRITE_FLOOR_FAMILIES[day_field]
+    sum_list = ", ".join(f"{expression} AS {alias}" for alias, expression in sums.items())
+    values = ", ".join(
+        f"('{kpi}', g.{num}::float8, g.{den}::bigint, {str(rate).lower()})" for kpi, num, den, rate in kpis
+    )
+    return f"""
+WITH records AS (
+    SELECT (x.{day_field} AT TIME ZONE tm.timezone)::date AS day, x.team_id, x.agent_id, {channel} AS channel, {columns}
+    FROM {source} JOIN accounts_team tm ON tm.id = x.team_id
+    WHERE x.{day_field} >= (%(date_from)s::timestamp AT TIME ZONE tm.timezone)
+      AND x.{day_field} < (%(date_after)s::timestamp AT TIME ZONE tm.timezone)
+),
+grouped AS (
+    SELECT x.day, x.team_id, x.agent_id, x.channel,
+           GROUPING(x.team_id) AS g_team, GROUPING(x.agent_id) AS g_agent, GROUPING(x.channel) AS g_channel,
+           {sum_list}
+    FROM records x
+    GROUP BY GROUPING SETS ((x.day, x.team_id, x.agent_id, x.channel), (x.day, x.team_id, x.agent_id),
+                            (x.day, x.team_id, x.channel), (x.day, x.team_id), (x.day, x.channel), (x.day))
+)
+INSERT INTO {WRITE_FLOOR_TABLE} (date, kpi, scope, team_id, agent_id, channel, value, numerator, denominator,
+                                 ci_low, ci_high, low_confidence, status, definitions_version, computed_at)
+SELECT g.day, k.kpi,
+       CASE WHEN g.g_team = 1 THEN 'org' WHEN g.g_agent = 1 THEN 'team' ELSE 'agent' END,
+       CASE WHEN g.g_team = 0 THEN g.team_id END,
+       CASE WHEN g.g_agent = 0 THEN g.agent_id END,
+       CASE WHEN g.g_channel = 0 THEN g.channel ELSE '' END,
+       k.num / k.den, k.num, k.den,
+       CASE WHEN k.is_rate THEN k.num / k.den END, CASE WHEN k.is_rate THEN k.num / k.den END,
+       false, 'no_target', 1, now()
+FROM grouped g CROSS JOIN LATERAL (VALUES {values}) AS k(kpi, num, den, is_rate)
+WHERE k.den > 0 AND NOT (g.g_agent = 0 AND g.agent_id IS NULL) AND NOT (g.g_channel = 0 AND g.channel IS NULL)"""
+
+
+def build(agents: int, days: int, seed: int) -> tuple[int, int]:
     from accounts.models import Role, Team, User
-    from kpis.models import DirtyDay, Snapshot
+    from kpis.models import DirtyDay, Scope, Target
+    from kpis.registry import BENCHMARKS
     from surveys.models import SurveyResponse
     from tickets.models import Ticket
 
     rng = random.Random(seed)
-    Snapshot.objects.all().delete()
+    category_rng = random.Random(seed + 1)
+    empty_tables()
     DirtyDay.objects.all().delete()
+    Target.objects.all().delete()
     SurveyResponse.objects.all().delete()
     Ticket.objects.all().delete()
     User.objects.all().delete()
@@ -83,7 +204,7 @@ def build(agents: int, days: int, seed: int) -> tuple[dt.date, dt.date, int, int
             for i in range(agents)
         ]
     )
-    end = dt.date(2026, 6, 30)
+    end = BENCH_END
     start = end - dt.timedelta(days=days - 1)
     tickets, n = [], 0
     for user in users:
@@ -98,6 +219,7 @@ def build(agents: int, days: int, seed: int) -> tuple[dt.date, dt.date, int, int
                     Ticket(
                         external_id=f"B-{n}",
                         channel=channel,
+                        category=category_rng.choice(CATEGORIES),
                         status="solved" if solved else "open",
                         agent=user,
                         team_id=user.team_id,
@@ -128,21 +250,89 @@ def build(agents: int, days: int, seed: int) -> tuple[dt.date, dt.date, int, int
                 )
             )
     SurveyResponse.objects.bulk_create(responses, batch_size=5000)
-    # The window covers every local day any record can fall on.
-    return start - dt.timedelta(days=1), end + dt.timedelta(days=5), len(tickets), len(responses)
+    # Targets as an org sets them, so every snapshot row looks its target up: the benchmarks org-wide
+    # (FRT per channel too), a CSAT target per team, and an AHT target for every fourth agent.
+    since = start - dt.timedelta(days=30)
+    targets = [
+        Target(kpi=kpi, scope=Scope.ORG, channel=channel, value=value, stretch=stretch, effective_from=since)
+        for (kpi, channel), (value, stretch) in BENCHMARKS.items()
+    ]
+    targets += [Target(kpi="csat", scope=Scope.TEAM, team=team, value=75, effective_from=since) for team in teams]
+    targets += [
+        Target(kpi="aht", scope=Scope.AGENT, agent=user, value=420, effective_from=since) for user in users[::4]
+    ]
+    Target.objects.bulk_create(targets)
+    return len(tickets), len(responses)
 
 
-def floor_seconds(date_from: dt.date, date_to: dt.date) -> float:
+def window(days: int) -> tuple[dt.date, dt.date]:
+    """The recompute window: every local day a record of the generated `days` can fall on."""
+    return BENCH_END - dt.timedelta(days=days), BENCH_END + dt.timedelta(days=5)
+
+
+def read_floor(date_from: dt.date, date_to: dt.date) -> None:
+    """The read floor: the grouped sums, fetched, nothing written."""
     from django.db import connection
 
     start = dt.datetime.combine(date_from - dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     end = dt.datetime.combine(date_to + dt.timedelta(days=2), dt.time.min, tzinfo=dt.UTC)
-    began = time.perf_counter()
     with connection.cursor() as cursor:
         for sql in FLOOR_QUERIES.values():
             cursor.execute(sql, {"start": start, "end": end})
             cursor.fetchall()
-    return time.perf_counter() - began
+
+
+def write_floor(date_from: dt.date, date_to: dt.date) -> int:
+    """The write floor: the grouped sums written into the snapshot-shaped table in one transaction; its rows."""
+    from django.db import connection, transaction
+
+    params = {"date_from": date_from, "date_after": date_to + dt.timedelta(days=1)}
+    rows = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for day_field in WRITE_FLOOR_FAMILIES:
+            cursor.execute(write_floor_sql(day_field), params)
+            rows += cursor.rowcount
+    return rows
+
+
+def empty_tables(*tables: str) -> None:
+    from django.db import connection
+
+    from kpis.models import CategorySnapshot, Snapshot
+
+    tables = tables or (Snapshot._meta.db_table, CategorySnapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)}")
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds the database backend of this connection has used, when PostgreSQL runs on this machine."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(run) -> tuple[float, float | None, object]:
+    """Wall seconds and CPU seconds (this process and its database backend) of `run()`, and its result.
+
+    On a shared machine other processes stretch wall time; CPU time shows the work itself.
+    """
+    cpu_before, backend_before = time.process_time(), backend_cpu_seconds()
+    began = time.perf_counter()
+    result = run()
+    wall = time.perf_counter() - began
+    backend_after = backend_cpu_seconds()
+    cpu = None
+    if backend_before is not None and backend_after is not None:
+        cpu = time.process_time() - cpu_before + backend_after - backend_before
+    return wall, cpu, result
 
 
 def main() -> None:
@@ -150,45 +340,87 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="keep the records of the previous run (same sizes)")
     args = parser.parse_args()
     django_on_database("pulse_bench_recompute")
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from kpis.models import Snapshot
+    from kpis.models import CategorySnapshot, Snapshot
     from kpis.services import snapshots_compute
+    from surveys.models import SurveyResponse
+    from tickets.models import Ticket
 
-    date_from, date_to, tickets, surveys = build(args.agents, args.days, args.seed)
+    if args.reuse and Ticket.objects.exists():
+        tickets, surveys = Ticket.objects.count(), SurveyResponse.objects.count()
+    else:
+        tickets, surveys = build(args.agents, args.days, args.seed)
+    date_from, date_to = window(args.days)
+    empty_tables()
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE") if connection.vendor == "postgresql" else None
-    floor_seconds(date_from, date_to)  # warm the cache for both runs alike
-    began = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
-        result = snapshots_compute(date_from=date_from, date_to=date_to)
-    recompute_s = time.perf_counter() - began
-    began = time.perf_counter()
-    snapshots_compute(date_from=date_from, date_to=date_to)  # steady state: replaces every row
-    replace_s = time.perf_counter() - began
-    floor_s = min(floor_seconds(date_from, date_to) for _ in range(3))
-    print(
-        json.dumps(
-            {
-                "database": connection.vendor,
-                "agents": args.agents,
-                "teams": result.teams,
-                "days": args.days,
-                "tickets": tickets,
-                "surveys": surveys,
-                "snapshot_rows": Snapshot.objects.count(),
-                "recompute_s": round(recompute_s, 3),
-                "recompute_replace_s": round(replace_s, 3),
-                "floor_s": round(floor_s, 3),
-                "ratio": round(recompute_s / floor_s, 2),
-                "queries_per_window": len(queries.captured_queries),
-            }
-        )
-    )
+        # The fair floor's table has the snapshot table's columns, indexes and constraints.
+        cursor.execute(f"DROP TABLE IF EXISTS {WRITE_FLOOR_TABLE}")
+        cursor.execute(f"CREATE TABLE {WRITE_FLOOR_TABLE} (LIKE {Snapshot._meta.db_table} INCLUDING ALL)")
+        cursor.execute("VACUUM ANALYZE")
+    read_floor(date_from, date_to)  # warm the cache for every run alike
+
+    queries: list[int] = []
+
+    def recompute():
+        with CaptureQueriesContext(connection) as captured:
+            result = snapshots_compute(date_from=date_from, date_to=date_to)
+        queries.append(len(captured.captured_queries))
+        return result
+
+    names = ("write_floor", "recompute", "recompute_replace", "floor")
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float | None]] = {name: [] for name in names}
+    for _ in range(args.rounds):
+        empty_tables(WRITE_FLOOR_TABLE)
+        seconds, cpu_seconds, write_floor_rows = measured(lambda: write_floor(date_from, date_to))
+        wall["write_floor"].append(seconds)
+        cpu["write_floor"].append(cpu_seconds)
+        empty_tables()
+        seconds, cpu_seconds, result = measured(recompute)
+        wall["recompute"].append(seconds)
+        cpu["recompute"].append(cpu_seconds)
+        seconds, cpu_seconds, _ = measured(recompute)  # steady state: replaces every row
+        wall["recompute_replace"].append(seconds)
+        cpu["recompute_replace"].append(cpu_seconds)
+        seconds, cpu_seconds, _ = measured(lambda: read_floor(date_from, date_to))
+        wall["floor"].append(seconds)
+        cpu["floor"].append(cpu_seconds)
+    snapshot_rows = Snapshot.objects.count()
+    if write_floor_rows != snapshot_rows:
+        raise SystemExit(f"the write floor wrote {write_floor_rows} rows, the recompute {snapshot_rows}")
+    best = {name: min(times) for name, times in wall.items()}
+    figures = {
+        "database": connection.vendor,
+        "agents": args.agents,
+        "teams": result.teams,
+        "days": args.days,
+        "tickets": tickets,
+        "surveys": surveys,
+        "snapshot_rows": snapshot_rows,
+        "category_rows": CategorySnapshot.objects.count(),
+        "rounds": args.rounds,
+        **{f"{name}_s": round(seconds, 3) for name, seconds in best.items()},
+        "ratio": round(best["recompute"] / best["floor"], 2),
+        "ratio_write_floor": round(best["recompute"] / best["write_floor"], 2),
+        "ratio_replace_write_floor": round(best["recompute_replace"] / best["write_floor"], 2),
+        "runs_s": {name: [round(seconds, 3) for seconds in times] for name, times in wall.items()},
+        "queries_per_window": queries[0],
+    }
+    if all(seconds is not None for times in cpu.values() for seconds in times):
+        best_cpu = {name: min(times) for name, times in cpu.items()}
+        figures |= {
+            "cpu_s": {name: round(seconds, 2) for name, seconds in best_cpu.items()},
+            "ratio_write_floor_cpu": round(best_cpu["recompute"] / best_cpu["write_floor"], 2),
+            "ratio_replace_write_floor_cpu": round(best_cpu["recompute_replace"] / best_cpu["write_floor"], 2),
+        }
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

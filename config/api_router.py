@@ -11,6 +11,13 @@ from kpis.api.views import (
     TargetViewSet,
     TeamScorecardViewSet,
 )
+from kpis.quality.api.views import (
+    AssignmentViewSet,
+    CalibrationViewSet,
+    DisputeViewSet,
+    QualityReviewViewSet,
+    RubricViewSet,
+)
 from kpis.reviews.api.views import ReviewViewSet
 from surveys.api.views import SurveyResponseViewSet
 from tickets.api.views import TicketViewSet
@@ -27,6 +34,11 @@ router.register("snapshots", SnapshotViewSet, basename="snapshot")
 router.register("scorecards/agent", AgentScorecardViewSet, basename="scorecard-agent")
 router.register("scorecards/team", TeamScorecardViewSet, basename="scorecard-team")
 router.register("reviews", ReviewViewSet, basename="review")
+router.register("quality/rubrics", RubricViewSet, basename="quality-rubric")
+router.register("quality/reviews", QualityReviewViewSet, basename="quality-review")
+router.register("quality/assignments", AssignmentViewSet, basename="quality-assignment")
+router.register("quality/calibrations", CalibrationViewSet, basename="quality-calibration")
+router.register("quality/disputes", DisputeViewSet, basename="quality-dispute")
 
 app_name = "api"
 urlpatterns = [

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("reviews/", include("kpis.reviews.urls")),
+    path("quality/", include("kpis.quality.urls")),
     path("imports/", include("tickets.urls")),
+    path("connectors/", include("tickets.connectors.urls")),
     path("", include("kpis.urls")),
 ]

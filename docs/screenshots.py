@@ -114,6 +114,10 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
         shared.locator("th[scope='row'] a").first.click()
         page.wait_for_load_state()
         save(page, "review-leader-shared")
+        page.goto("/quality/calibrations/")
+        page.locator("main table a[href^='/quality/calibrations/']").first.click()
+        page.wait_for_load_state()
+        save(page, "quality-calibration")
         context.close()
 
         context, page = signed_in(users["leader"], PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
@@ -125,6 +129,11 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
         context, page = signed_in(users["agent"], LAPTOP)
         page.wait_for_selector("html.charts-ready")
         save(page, "agent-scorecard")
+        page.goto("/quality/")
+        if page.get_by_role("heading", name="My quality").count() == 0:  # an agent who also reviews
+            page.get_by_role("link", name="My quality").last.click()
+            page.wait_for_load_state()
+        save(page, "agent-quality")
         context.close()
         context, page = signed_in(users["agent"], PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
         page.wait_for_selector("html.charts-ready")

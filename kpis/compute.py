@@ -1,9 +1,10 @@
 """Snapshot computation (SPEC §5): grouped aggregate queries per team, atomic replace of rows.
 
 Per team and window this issues a constant number of queries — one grouped query per
-(source, day timestamp) family, a delete and one bulk insert — whatever the number of agents
-or tickets. Rows are replaced inside one transaction while the team's lock row is held, so
-a re-run, a concurrent run or a run after a killed worker all leave the same rows.
+(source, day timestamp) family, two deletes and two bulk inserts (the snapshots and the team's
+sums per ticket category) — whatever the number of agents or tickets. Rows are replaced inside
+one transaction while the team's lock row is held, so a re-run, a concurrent run or a run after a
+killed worker all leave the same rows.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import F, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Team
+from kpis.quality.models import QualityReview
 from surveys.models import SurveyResponse
 from tickets.models import Ticket
 
-from .compute_sql import insert_family_rows
+from .compute_sql import insert_family_rows, insert_org_rows
 from .days import utc_bounds
-from .models import ComputeLock, Scope, Snapshot
-from .registry import DEFINITIONS_VERSION, KPIS, Kpi, Source, kpis_by_day_field
+from .models import CategorySnapshot, ComputeLock, Scope, Snapshot
+from .registry import DEFINITIONS_VERSION, KPIS, SNAPSHOT_KPIS, Kpi, Source, kpis_by_day_field
 from .stats import wilson_interval
 from .targets import TargetResolver, target_status
 
@@ -33,6 +35,8 @@ FORCE_PYTHON_PATH = False
 
 # (scope, agent_id, channel, date, kpi) → [numerator, denominator]
 Sums = dict[tuple[str, int | None, str, dt.date, str], list]
+# (date, category, kpi) → [numerator, denominator], for the team
+CategorySums = dict[tuple[dt.date, str, str], list]
 
 
 @dataclass
@@ -58,31 +62,40 @@ def _lock(key: str) -> None:
     )
 
 
-def _family_rows(team: Team, source: Source, day_field: str, kpis: list[Kpi], start, end):
-    """One grouped query: per local day, agent and channel, the sums of every KPI of a family."""
+def _family_rows(team: Team, source: Source, day_field: str, kpis: list[Kpi], date_from: dt.date, date_to: dt.date):
+    """One grouped query: per local day, agent, channel and ticket category, the sums of every KPI of a family."""
+    start, end = utc_bounds(date_from, date_to, team.zone)
     aggregates = {}
     for kpi in kpis:
         aggregates.update(kpi.aggregates())
+    day = TruncDate(day_field, tzinfo=team.zone)
     if source == Source.TICKETS:
         qs = Ticket.objects.filter(team=team, **{f"{day_field}__gte": start, f"{day_field}__lt": end})
-        channel = F("channel")
+        channel, category = F("channel"), F("category")
+    elif source == Source.QUALITY_REVIEWS:
+        # A review carries its local day already (the ticket's solved day in the team's time zone) and the
+        # team and agent it was reviewed for; channel and category are its ticket's.
+        qs = QualityReview.objects.filter(team=team, **{f"{day_field}__gte": date_from, f"{day_field}__lte": date_to})
+        day, channel, category = F(day_field), F("ticket__channel"), F("ticket__category")
     else:
         qs = SurveyResponse.objects.filter(team=team, responded_at__gte=start, responded_at__lt=end)
         channel = F("ticket__channel")  # a response without a ticket counts under all channels only
+        category = Coalesce(F("ticket__category"), Value(""))  # …and under no category
     return (
-        qs.annotate(day=TruncDate(day_field, tzinfo=team.zone), row_channel=channel)
-        .values("day", "agent_id", "row_channel")
+        qs.annotate(day=day, row_channel=channel, row_category=category)
+        .values("day", "agent_id", "row_channel", "row_category")
         .annotate(**aggregates)
         .order_by()
     )
 
 
-def team_sums(team: Team, date_from: dt.date, date_to: dt.date) -> Sums:
-    """Numerators and denominators of every KPI for the team and its agents, all channels and per channel."""
-    start, end = utc_bounds(date_from, date_to, team.zone)
+def team_sums(team: Team, date_from: dt.date, date_to: dt.date) -> tuple[Sums, CategorySums]:
+    """Numerators and denominators of every KPI for the team and its agents, all channels and per channel;
+    and for the team per ticket category."""
     sums: Sums = defaultdict(lambda: [0.0, 0])
+    category_sums: CategorySums = defaultdict(lambda: [0.0, 0])
     for (source, day_field), kpis in kpis_by_day_field().items():
-        for row in _family_rows(team, source, day_field, kpis, start, end):
+        for row in _family_rows(team, source, day_field, kpis, date_from, date_to):
             day, agent_id, channel = row["day"], row["agent_id"], row["row_channel"] or ""
             if isinstance(day, dt.datetime):  # some backends return a datetime for TruncDate
                 day = day.date()
@@ -90,6 +103,9 @@ def team_sums(team: Team, date_from: dt.date, date_to: dt.date) -> Sums:
                 num, den = kpi.numerator_denominator(row)
                 if not den:
                     continue
+                category_sum = category_sums[(day, row["row_category"], kpi.code)]
+                category_sum[0] += num
+                category_sum[1] += den
                 keys = [(Scope.TEAM, None, "", day, kpi.code)]
                 if channel:
                     keys.append((Scope.TEAM, None, channel, day, kpi.code))
@@ -100,7 +116,7 @@ def team_sums(team: Team, date_from: dt.date, date_to: dt.date) -> Sums:
                 for key in keys:
                     sums[key][0] += num
                     sums[key][1] += den
-    return sums
+    return sums, category_sums
 
 
 SNAPSHOT_COLUMNS = (
@@ -138,8 +154,9 @@ def snapshot_values(
     agent_id: int | None,
     computed_at: dt.datetime,
 ) -> tuple:
-    """A snapshot row (SNAPSHOT_COLUMNS) with its value, interval, confidence flag, target and status."""
-    kpi = KPIS[kpi_code]
+    """A snapshot row (SNAPSHOT_COLUMNS) with its value, interval, confidence flag, target and status (a sampled
+    ratio's interval and flag are set afterwards from its part rows: `finish_sampled_rows`)."""
+    kpi = SNAPSHOT_KPIS[kpi_code]
     value = kpi.value(numerator, denominator)
     interval = wilson_interval(numerator, denominator) if kpi.is_rate else (None, None)
     target = resolver.resolve(kpi=kpi_code, day=day, channel=channel, agent_id=agent_id, team_id=team_id)
@@ -165,27 +182,78 @@ def snapshot_values(
     )
 
 
-def _insert_rows(rows: list[tuple]) -> None:
-    """Insert snapshot rows in one executemany, without building model instances."""
+CATEGORY_COLUMNS = ("date", "team_id", "category", "kpi", "numerator", "denominator")
+
+
+def _insert_rows(rows: list[tuple], table: str = Snapshot._meta.db_table, columns=SNAPSHOT_COLUMNS) -> None:
+    """Insert rows (snapshot rows by default) in one executemany, without building model instances.
+
+    The first column is a date; a last column that is a datetime (`computed_at`) is adapted too.
+    """
     if not rows:
         return
     ops = connection.ops
-    columns = ", ".join(SNAPSHOT_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(SNAPSHOT_COLUMNS))
-    sql = f"INSERT INTO {Snapshot._meta.db_table} ({columns}) VALUES ({placeholders})"
-    adapted = [(ops.adapt_datefield_value(row[0]), *row[1:-1], ops.adapt_datetimefield_value(row[-1])) for row in rows]
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    adapted = [
+        (
+            ops.adapt_datefield_value(row[0]),
+            *row[1:-1],
+            ops.adapt_datetimefield_value(row[-1]) if isinstance(row[-1], dt.datetime) else row[-1],
+        )
+        for row in rows
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, adapted)
 
 
+def _delete_team_window(team: Team, date_from: dt.date, date_to: dt.date) -> None:
+    """Delete the team's agent, team and category rows of the window (inside the caller's transaction)."""
+    Snapshot.objects.filter(
+        scope__in=(Scope.AGENT, Scope.TEAM), team=team, date__gte=date_from, date__lte=date_to
+    ).delete()
+    CategorySnapshot.objects.filter(team=team, date__gte=date_from, date__lte=date_to).delete()
+
+
+def finish_sampled_rows(*, team_id: int | None, date_from: dt.date, date_to: dt.date) -> None:
+    """Set the interval and low-sample flag of the sampled-ratio rows (IQS) of a team (None: the org) and window
+    from their part rows (n, Σe², Σe·p, Σp²): one read, and one update when there are such rows. Shared by both
+    computation paths, inside their transaction; the rows are few (reviews are a sample)."""
+    sampled = [kpi for kpi in KPIS.values() if kpi.sample is not None]
+    if not sampled:
+        return
+    codes = [code for kpi in sampled for code in (kpi.code, *(part.code for part in kpi.parts))]
+    rows = Snapshot.objects.filter(date__gte=date_from, date__lte=date_to, kpi__in=codes)
+    rows = rows.filter(team_id=team_id) if team_id is not None else rows.filter(scope=Scope.ORG)
+    by_key: dict[tuple, dict[str, tuple[float, int]]] = defaultdict(dict)
+    own: dict[tuple, list] = {}
+    for pk, kpi, scope, agent_id, channel, day, num, den in rows.values_list(
+        "pk", "kpi", "scope", "agent_id", "channel", "date", "numerator", "denominator"
+    ):
+        key = (scope, agent_id, channel, day)
+        by_key[key][kpi] = (num, den)
+        if kpi in KPIS:
+            own[(*key, kpi)] = [pk, num, den]
+    updates = []
+    for (*key, code), (pk, num, den) in own.items():
+        kpi = KPIS[code]
+        figure = kpi.sample_figure(by_key[tuple(key)], num, den)
+        updates.append(
+            Snapshot(
+                pk=pk, ci_low=figure.ci_low, ci_high=figure.ci_high, low_confidence=kpi.low_confidence(figure.units)
+            )
+        )
+    if updates:
+        Snapshot.objects.bulk_update(updates, ["ci_low", "ci_high", "low_confidence"])
+
+
 def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolver: TargetResolver) -> int:
-    """Replace the agent and team snapshots of `team` for local days date_from..date_to."""
+    """Replace the agent, team and category snapshots of `team` for local days date_from..date_to."""
     if connection.vendor == "postgresql" and not FORCE_PYTHON_PATH:
         return _compute_team_window_in_database(team, date_from, date_to)
     now = timezone.now()
     with transaction.atomic():
         _lock(f"team:{team.pk}")
-        sums = team_sums(team, date_from, date_to)
+        sums, category_sums = team_sums(team, date_from, date_to)
         rows = [
             snapshot_values(
                 kpi_code=kpi_code,
@@ -201,34 +269,53 @@ def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolv
             )
             for (scope, agent_id, channel, day, kpi_code), (num, den) in sums.items()
         ]
-        Snapshot.objects.filter(
-            scope__in=(Scope.AGENT, Scope.TEAM), team=team, date__gte=date_from, date__lte=date_to
-        ).delete()
+        _delete_team_window(team, date_from, date_to)
         _insert_rows(rows)
+        _insert_rows(
+            [
+                (day, team.pk, category, kpi_code, float(num), int(den))
+                for (day, category, kpi_code), (num, den) in category_sums.items()
+            ],
+            table=CategorySnapshot._meta.db_table,
+            columns=CATEGORY_COLUMNS,
+        )
+        finish_sampled_rows(team_id=team.pk, date_from=date_from, date_to=date_to)
     return len(rows)
 
 
 def _compute_team_window_in_database(team: Team, date_from: dt.date, date_to: dt.date) -> int:
     """The same replacement on PostgreSQL, with every row built by INSERT … SELECT (kpis.compute_sql)."""
     now = timezone.now()
-    start, end = utc_bounds(date_from, date_to, team.zone)
     written = 0
     with transaction.atomic():
         _lock(f"team:{team.pk}")
-        Snapshot.objects.filter(
-            scope__in=(Scope.AGENT, Scope.TEAM), team=team, date__gte=date_from, date__lte=date_to
-        ).delete()
+        _delete_team_window(team, date_from, date_to)
         for (source, day_field), kpis in kpis_by_day_field().items():
-            base_sql, base_params = _family_rows(team, source, day_field, kpis, start, end).query.sql_with_params()
+            family = _family_rows(team, source, day_field, kpis, date_from, date_to)
+            base_sql, base_params = family.query.sql_with_params()
             written += insert_family_rows(
-                team_id=team.pk, base_sql=base_sql, base_params=base_params, kpis=kpis, now=now
+                team_id=team.pk,
+                date_from=date_from,
+                date_to=date_to,
+                base_sql=base_sql,
+                base_params=base_params,
+                kpis=kpis,
+                now=now,
             )
+        finish_sampled_rows(team_id=team.pk, date_from=date_from, date_to=date_to)
     return written
 
 
 def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetResolver) -> int:
     """Replace the org snapshots for date_from..date_to with the sums of the team rows."""
     now = timezone.now()
+    if connection.vendor == "postgresql" and not FORCE_PYTHON_PATH:
+        with transaction.atomic():
+            _lock("org")
+            Snapshot.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
+            written = insert_org_rows(date_from=date_from, date_to=date_to, kpis=list(SNAPSHOT_KPIS.values()), now=now)
+            finish_sampled_rows(team_id=None, date_from=date_from, date_to=date_to)
+            return written
     with transaction.atomic():
         _lock("org")
         totals = (
@@ -251,8 +338,9 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
                 computed_at=now,
             )
             for row in totals
-            if row["kpi"] in KPIS
+            if row["kpi"] in SNAPSHOT_KPIS
         ]
         Snapshot.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
         _insert_rows(rows)
+        finish_sampled_rows(team_id=None, date_from=date_from, date_to=date_to)
     return len(rows)

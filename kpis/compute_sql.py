@@ -1,12 +1,15 @@
 """The PostgreSQL path of the snapshot computation: roll-up, target and insert in the database.
 
 For each (source, day timestamp) family, the grouped query that `kpis.compute` builds with the
-ORM (sums per local day, agent and channel, from the registry's aggregates) is wrapped in one
-`INSERT … SELECT`: GROUPING SETS roll it up to agent × channel, agent, team × channel and team;
-a lateral VALUES list turns the sums into one row per KPI; a lateral lookup picks the target in
-force by SPEC §4's precedence; value, Wilson interval, confidence flag and status are the SQL
+ORM (sums per local day, agent, channel and ticket category, from the registry's aggregates) is
+wrapped in one `INSERT … SELECT`: GROUPING SETS roll it up to agent × channel, agent, team × channel
+and team; a lateral VALUES list turns the sums into one row per KPI; a lateral lookup picks the
+target in force by SPEC §4's precedence, once per distinct (day, KPI, channel, agent with a target of
+their own) rather than once per row; value, Wilson interval, confidence flag and status are the SQL
 renderings of the very functions the Python path calls (`kpis.formulas`). No snapshot row
-passes through Python, which keeps a full recompute close to the cost of reading the records.
+passes through Python, which keeps a full recompute close to the cost of reading the records. One
+more grouping set, (day, category), is written by a data-modifying CTE of the same statement into
+the team's category rows, so the records are read once for both.
 `tests/kpis/test_compute_paths.py` pins this path to the Python one row for row.
 """
 
@@ -20,7 +23,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from .formulas import SQL, Sql, kpi_value, low_sample, status, wilson_percent
-from .models import Scope, Target
+from .models import CategorySnapshot, Scope, Snapshot, Target
 from .registry import DEFINITIONS_VERSION, Kpi
 
 
@@ -37,30 +40,51 @@ def _sum_columns(kpis: list[Kpi]) -> list[str]:
     return columns
 
 
-def _target_in_force_sql(team_id: int) -> tuple[str, tuple]:
-    """The target in force for each row `v` (day, kpi, channel, agent): the ORM's own `in_force` and
-    `by_precedence`, compiled with the row's columns in place of values."""
-    day, kpi, channel, agent_id = (RawSQL(f"v.{column}", ()) for column in ("day", "kpi", "channel", "agent_id"))
-    subject = Q(scope=Scope.AGENT, agent_id=agent_id) | Q(scope=Scope.TEAM, team_id=team_id) | Q(scope=Scope.ORG)
+def _target_in_force_sql(team_id: int | None) -> tuple[str, tuple]:
+    """The target in force for each row `k` (day, kpi, channel, target_agent_id): the ORM's own `in_force`
+    and `by_precedence`, compiled with the row's columns in place of values (no team: org rows)."""
+    day, kpi, channel, agent_id = (RawSQL(f"k.{column}", ()) for column in ("day", "kpi", "channel", "target_agent_id"))
+    subject = Q(scope=Scope.AGENT, agent_id=agent_id) | Q(scope=Scope.ORG)
+    if team_id is not None:
+        subject |= Q(scope=Scope.TEAM, team_id=team_id)
     lookup = Target.objects.in_force(day).filter(subject, kpi=kpi).by_precedence(channel)
     return lookup.values("id", "value", "stretch")[:1].query.sql_with_params()
 
 
-def insert_family_rows(*, team_id: int, base_sql: str, base_params: tuple, kpis: list[Kpi], now: dt.datetime) -> int:
-    """Insert the agent and team snapshot rows of one KPI family for one team; returns the row count."""
-    sums = ",\n".join(f'SUM(b."{column}") AS "{column}"' for column in _sum_columns(kpis))
-    values = ",\n".join(
-        f"('{kpi.code}', {_numerator_sql(kpi)}, r.\"{kpi.code}__den\"::bigint, {kpi.scale}, "
-        f"{'true' if kpi.is_rate else 'false'}, '{kpi.direction.value}')"
-        for kpi in kpis
+def _agents_with_own_targets_sql(date_from: dt.date, date_to: dt.date) -> tuple[str, tuple]:
+    """(agent, KPI) pairs with an agent target in force on some day of the window: the only agent rows
+    whose target can differ from their team's."""
+    targets = Target.objects.intersecting(date_from, date_to).filter(scope=Scope.AGENT)
+    return targets.values("agent_id", "kpi").distinct().order_by().query.sql_with_params()
+
+
+def _kpi_constants(kpis: list[Kpi]) -> str:
+    """A VALUES list of (code, scale, is_rate, direction) for `kpis`."""
+    return ",\n".join(
+        f"('{kpi.code}', {kpi.scale}, {'true' if kpi.is_rate else 'false'}, '{kpi.direction.value}')" for kpi in kpis
     )
+
+
+def _insert_measures_sql(
+    *, kpis: list[Kpi], team_id: int | None, date_from: dt.date, date_to: dt.date, now: dt.datetime
+) -> tuple[str, tuple]:
+    """The end of a snapshot `INSERT … SELECT`, after the caller's CTEs have defined `measures`
+    (day, scope, agent_id, channel, kpi, num, den, scale, is_rate, direction): value, interval,
+    confidence flag, target and status of every row, and the insert. Returns the SQL and its parameters.
+
+    The target is looked up once per distinct (day, KPI, channel, agent with a target of their own — or
+    none), not once per row: an agent without one shares the lookup of their team's row, which the SPEC's
+    precedence resolves the same way. The first row of each key looks up, a window passes the result to
+    the others: sorts and no join back, so the plan cannot turn quadratic when the table's statistics
+    are stale (they are, right after a window of rows was replaced)."""
     lookup_sql, lookup_params = _target_in_force_sql(team_id)
+    own_sql, own_params = _agents_with_own_targets_sql(date_from, date_to)
     v = {name: Sql(f"v.{name}") for name in ("num", "den", "value")}
-    target_value, stretch = Sql("tg.value"), Sql("tg.stretch")
+    target_value, stretch = Sql("v.tg_value"), Sql("v.tg_stretch")
     low, high = wilson_percent(v["num"], v["den"], SQL)
     count_codes = ", ".join(Sql.of(kpi.code).text for kpi in kpis if kpi.is_count)
 
-    def is_count(row: str) -> Sql:  # the family's count KPIs (volume), read from a row alias
+    def is_count(row: str) -> Sql:  # the count KPIs (volume) among `kpis`, read from a row alias
         return Sql(f"{row}.kpi IN ({count_codes})" if count_codes else "false")
 
     value = SQL.when(
@@ -72,13 +96,100 @@ def insert_family_rows(*, team_id: int, base_sql: str, base_params: tuple, kpis:
     lower = status(v["value"], target_value, stretch, higher_is_better=False, ops=SQL)
     flagged = Sql(f"({is_count('v').text} IS FALSE AND {low_sample(v['den'], Sql('%s')).text})")
     sql = f"""
+own_targets AS MATERIALIZED ({own_sql}),
+valued AS (
+    SELECT m.*, {value.text} AS value, own.agent_id AS target_agent_id,
+           row_number() OVER (PARTITION BY m.day, m.kpi, m.channel, own.agent_id) AS nth
+    FROM measures m
+    LEFT JOIN own_targets own ON own.agent_id = m.agent_id AND own.kpi = m.kpi
+),
+looked_up AS (
+    SELECT k.*, found.id AS found_id, found.value AS found_value, found.stretch AS found_stretch
+    FROM valued k
+    LEFT JOIN LATERAL ({lookup_sql}) found ON true
+    WHERE k.nth = 1 AND k.direction <> 'none'
+    UNION ALL
+    SELECT k.*, NULL, NULL, NULL
+    FROM valued k
+    WHERE NOT (k.nth = 1 AND k.direction <> 'none')
+),
+targeted AS (
+    SELECT l.*, first_value(l.found_id) OVER same_key AS tg_id,
+           first_value(l.found_value) OVER same_key AS tg_value,
+           first_value(l.found_stretch) OVER same_key AS tg_stretch
+    FROM looked_up l
+    WINDOW same_key AS (PARTITION BY l.day, l.kpi, l.channel, l.target_agent_id ORDER BY l.nth)
+)
+INSERT INTO {Snapshot._meta.db_table} (
+    date, kpi, scope, team_id, agent_id, channel, value, numerator, denominator, ci_low, ci_high,
+    low_confidence, target_id, target_value, stretch_value, status, definitions_version, computed_at
+)
+SELECT v.day, v.kpi, v.scope, %s, v.agent_id, v.channel, v.value, v.num, v.den,
+       CASE WHEN v.is_rate THEN {low.text} END,
+       CASE WHEN v.is_rate THEN {high.text} END,
+       {flagged.text},
+       v.tg_id, v.tg_value, v.tg_stretch,
+       CASE
+           WHEN v.tg_id IS NULL THEN 'no_target'
+           WHEN v.direction = 'higher' THEN {higher.text}
+           ELSE {lower.text}
+       END,
+       %s, %s
+FROM targeted v
+"""
+    params = (*own_params, *lookup_params, team_id, settings.KPI_MIN_SAMPLE, DEFINITIONS_VERSION, now)
+    return sql, params
+
+
+def _execute(sql: str, params: tuple) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def insert_family_rows(
+    *,
+    team_id: int,
+    date_from: dt.date,
+    date_to: dt.date,
+    base_sql: str,
+    base_params: tuple,
+    kpis: list[Kpi],
+    now: dt.datetime,
+) -> int:
+    """Insert the agent and team snapshot rows, and the team's category rows, of one KPI family for one
+    team's local days date_from..date_to; returns the snapshot row count."""
+    sums = ",\n".join(f'SUM(b."{column}") AS "{column}"' for column in _sum_columns(kpis))
+    values = ",\n".join(
+        f"('{kpi.code}', {_numerator_sql(kpi)}, r.\"{kpi.code}__den\"::bigint, {kpi.scale}, "
+        f"{'true' if kpi.is_rate else 'false'}, '{kpi.direction.value}')"
+        for kpi in kpis
+    )
+    category_values = ",\n".join(
+        f"('{kpi.code}', {_numerator_sql(kpi)}, r.\"{kpi.code}__den\"::bigint)" for kpi in kpis
+    )
+    insert_sql, insert_params = _insert_measures_sql(
+        kpis=kpis, team_id=team_id, date_from=date_from, date_to=date_to, now=now
+    )
+    sql = f"""
 WITH base AS ({base_sql}),
 rolled AS (
-    SELECT b.day, b.agent_id, b.row_channel,
+    SELECT b.day, b.agent_id, b.row_channel, b.row_category,
            GROUPING(b.agent_id) AS g_agent, GROUPING(b.row_channel) AS g_channel,
+           GROUPING(b.row_category) AS g_category,
            {sums}
     FROM base b
-    GROUP BY GROUPING SETS ((b.day, b.agent_id, b.row_channel), (b.day, b.agent_id), (b.day, b.row_channel), (b.day))
+    GROUP BY GROUPING SETS (
+        (b.day, b.agent_id, b.row_channel), (b.day, b.agent_id), (b.day, b.row_channel), (b.day),
+        (b.day, b.row_category)
+    )
+),
+categories AS (
+    INSERT INTO {CategorySnapshot._meta.db_table} (date, team_id, category, kpi, numerator, denominator)
+    SELECT r.day, %s, r.row_category, k.kpi, k.num, k.den
+    FROM rolled r
+    CROSS JOIN LATERAL (VALUES {category_values}) AS k(kpi, num, den)
+    WHERE r.g_category = 0 AND k.den > 0
 ),
 measures AS (
     SELECT r.day,
@@ -89,32 +200,26 @@ measures AS (
     FROM rolled r
     CROSS JOIN LATERAL (VALUES {values}) AS k(kpi, num, den, scale, is_rate, direction)
     WHERE k.den > 0
+      AND r.g_category = 1
       AND NOT (r.g_agent = 0 AND r.agent_id IS NULL)
       AND NOT (r.g_channel = 0 AND r.row_channel IS NULL)
-),
-valued AS (
-    SELECT m.*, {value.text} AS value
-    FROM measures m
-)
-INSERT INTO kpis_snapshot (
-    date, kpi, scope, team_id, agent_id, channel, value, numerator, denominator, ci_low, ci_high,
-    low_confidence, target_id, target_value, stretch_value, status, definitions_version, computed_at
-)
-SELECT v.day, v.kpi, v.scope, %s, v.agent_id, v.channel, v.value, v.num, v.den,
-       CASE WHEN v.is_rate THEN {low.text} END,
-       CASE WHEN v.is_rate THEN {high.text} END,
-       {flagged.text},
-       tg.id, tg.value, tg.stretch,
-       CASE
-           WHEN tg.id IS NULL THEN 'no_target'
-           WHEN v.direction = 'higher' THEN {higher.text}
-           ELSE {lower.text}
-       END,
-       %s, %s
-FROM valued v
-LEFT JOIN LATERAL ({lookup_sql}) tg ON v.direction <> 'none'
-"""
-    params = (*base_params, team_id, settings.KPI_MIN_SAMPLE, DEFINITIONS_VERSION, now, *lookup_params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+),{insert_sql}"""
+    return _execute(sql, (*base_params, team_id, *insert_params))
+
+
+def insert_org_rows(*, date_from: dt.date, date_to: dt.date, kpis: list[Kpi], now: dt.datetime) -> int:
+    """Insert the org snapshot rows of days date_from..date_to, summed from the team rows; returns the row count."""
+    insert_sql, insert_params = _insert_measures_sql(
+        kpis=kpis, team_id=None, date_from=date_from, date_to=date_to, now=now
+    )
+    sql = f"""
+WITH measures AS (
+    SELECT s.date AS day, '{Scope.ORG.value}' AS scope, NULL::bigint AS agent_id, s.channel, s.kpi,
+           SUM(s.numerator) AS num, SUM(s.denominator)::bigint AS den, k.scale, k.is_rate, k.direction
+    FROM {Snapshot._meta.db_table} s
+    JOIN (VALUES {_kpi_constants(kpis)}) AS k(kpi, scale, is_rate, direction)
+      ON k.kpi = s.kpi
+    WHERE s.scope = '{Scope.TEAM.value}' AND s.date >= %s AND s.date <= %s
+    GROUP BY s.date, s.channel, s.kpi, k.scale, k.is_rate, k.direction
+),{insert_sql}"""
+    return _execute(sql, (date_from, date_to, *insert_params))

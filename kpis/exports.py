@@ -43,6 +43,24 @@ SURVEY_COLUMNS = [
     "category",
     "comment",
 ]
+# IQS: the quality reviews counted (each rubric point earned of those possible, on the ticket's solved day).
+REVIEW_COLUMNS = [
+    "review_id",
+    "team",
+    "agent",
+    "agent_email",
+    "reviewer",
+    "ticket",
+    "channel",
+    "category",
+    "work_day",
+    "points_earned",
+    "points_possible",
+    "score_percent",
+    "auto_failed",
+    "under_dispute",
+    "submitted_at",
+]
 CHUNK_SIZE = 2000
 
 
@@ -83,10 +101,35 @@ def _survey_row(response) -> list:
     ]
 
 
+def _review_row(review) -> list:
+    ticket = review.ticket
+    return [
+        review.pk,
+        review.team.slug,
+        review.agent.username,
+        review.agent.email,
+        review.reviewer.username,
+        ticket.external_id,
+        ticket.channel,
+        ticket.category,
+        review.work_day,
+        review.points_earned,
+        review.points_possible,
+        review.percent,
+        review.auto_failed,
+        review.under_dispute,
+        review.submitted_at,
+    ]
+
+
 def records_csv_response(records: QuerySet, *, kpi_code: str, filename: str) -> StreamingHttpResponse:
-    """A streamed CSV download of `records` (tickets or responses, as the KPI's source), timestamps in ISO 8601."""
-    is_tickets = KPIS[kpi_code].source == Source.TICKETS
-    columns, row = (TICKET_COLUMNS, _ticket_row) if is_tickets else (SURVEY_COLUMNS, _survey_row)
+    """A streamed CSV download of `records` (tickets, responses or reviews, as the KPI's source), timestamps in
+    ISO 8601."""
+    columns, row = {
+        Source.TICKETS: (TICKET_COLUMNS, _ticket_row),
+        Source.SURVEYS: (SURVEY_COLUMNS, _survey_row),
+        Source.QUALITY_REVIEWS: (REVIEW_COLUMNS, _review_row),
+    }[KPIS[kpi_code].source]
     lines = csv_stream(columns, (row(record) for record in records.iterator(chunk_size=CHUNK_SIZE)))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

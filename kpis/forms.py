@@ -22,7 +22,7 @@ from .formatting import (
 )
 from .models import Scope, Target
 from .registry import KPIS
-from .selectors import DEFAULT_PRESET, PERIOD_PRESETS, Period, period_from_params
+from .selectors import DEFAULT_PRESET, PERIOD_PARAM, PERIOD_PRESETS, Period, period_from_params
 
 
 class DateInput(forms.DateInput):
@@ -32,11 +32,12 @@ class DateInput(forms.DateInput):
 class PeriodForm(forms.Form):
     """A preset (last 7/30/90 days, this month) or a custom range; errors sit on their fields.
 
-    Always usable: with bad input `period` falls back to the default preset and the form keeps
-    the errors to show next to the fields.
+    The query string names the preset `period` (`custom` with `date_from`/`date_to`), as the API does.
+    Always usable: with bad input the form falls back to the default preset and keeps the errors to
+    show next to the fields.
     """
 
-    preset = forms.ChoiceField(label="Period", choices=list(PERIOD_PRESETS.items()), required=False)
+    period = forms.ChoiceField(label="Period", choices=list(PERIOD_PRESETS.items()), required=False)
     date_from = forms.CharField(label="From", required=False, widget=DateInput)
     date_to = forms.CharField(label="To", required=False, widget=DateInput)
 
@@ -47,9 +48,9 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        preset = cleaned.get("preset") or None
-        if "preset" in self.errors:
+        if PERIOD_PARAM in self.errors:
             return cleaned
+        preset = cleaned.get(PERIOD_PARAM) or None
         dates = {}
         if preset in (None, "custom"):
             dates = {"date_from": cleaned.get("date_from") or None, "date_to": cleaned.get("date_to") or None}
@@ -59,7 +60,7 @@ class PeriodForm(forms.Form):
             self.period, self.preset = period_from_params(preset=preset, today=self.today, **dates)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
-                self.add_error("preset" if name == "period" else name, messages)
+                self.add_error(name, messages)
         return cleaned
 
     def resolve(self) -> tuple[Period, str]:
@@ -70,7 +71,7 @@ class PeriodForm(forms.Form):
 
     def query(self) -> str:
         """The query string that selects this period again (links keep the period)."""
-        params = {"preset": self.preset}
+        params = {PERIOD_PARAM: self.preset}
         if self.preset == "custom":
             params |= {"date_from": self.period.date_from.isoformat(), "date_to": self.period.date_to.isoformat()}
         return urlencode(params)
@@ -78,7 +79,7 @@ class PeriodForm(forms.Form):
     def preset_links(self) -> list[tuple[str, str, bool]]:
         """(query, label, current) for each preset but custom."""
         return [
-            (urlencode({"preset": code}), label, code == self.preset)
+            (urlencode({PERIOD_PARAM: code}), label, code == self.preset)
             for code, label in PERIOD_PRESETS.items()
             if code != "custom"
         ]

@@ -311,13 +311,56 @@ class Snapshot(models.Model):
                 fields=["date", "kpi", "channel"], condition=Q(scope=Scope.ORG), name="snapshot_unique_org_row"
             ),
         ]
+        # Covering indexes for the pages' period sums: the subject, then the channel ('' is the all-channels
+        # row every page reads), then the day, with what the sums read carried in the index, so a period
+        # is one tight index-only range (EXPLAIN in docs/performance.md). Short deletes of a refresh use
+        # the unique keys, which lead with the date.
         indexes = [
-            models.Index(fields=["scope", "team", "date"], name="snapshot_scope_team_date"),
-            models.Index(fields=["scope", "agent", "date"], name="snapshot_scope_agent_date"),
+            models.Index(
+                fields=["scope", "team", "channel", "date"],
+                include=["agent", "kpi", "numerator", "denominator", "computed_at"],
+                name="snapshot_team_channel_date",
+            ),
+            models.Index(
+                fields=["scope", "agent", "channel", "date"],
+                include=["kpi", "numerator", "denominator", "computed_at"],
+                name="snapshot_agent_channel_date",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.scope} {self.date} {self.channel or 'all'}: {self.value}"
+
+
+class CategorySnapshot(models.Model):
+    """A team's numerator and denominator of one KPI for one ticket category on one local day.
+
+    The team dashboard's "by category" table sums these instead of reading records. They are written
+    with the team's snapshots (same window, lock and transaction); `category` '' gathers tickets without
+    one and survey responses without a ticket. Team level only, with no value or status: a period's
+    figures are rolled up from the sums like every other figure.
+    """
+
+    date = models.DateField()
+    # A derived row like Snapshot: no database constraint, and the unique key below leads with the team.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    category = models.CharField(max_length=100, blank=True, default="")
+    kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
+    numerator = models.FloatField()
+    denominator = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["date", "category", "kpi"]
+        constraints = [
+            # (team, date) first: the one index serves the window replace and the period reads.
+            models.UniqueConstraint(fields=["team", "date", "category", "kpi"], name="category_snapshot_unique"),
+        ]
+
+    def __str__(self) -> str:
+        category = self.category or "no category"
+        return f"{self.kpi} team {self.team_id} {self.date} {category}: {self.numerator}/{self.denominator}"
 
 
 class DirtyDay(models.Model):
@@ -337,6 +380,20 @@ class DirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id} {self.date}"
+
+
+class OrgDirtyDay(models.Model):
+    """A day whose org snapshots are stale because a team's rows of that day were refreshed.
+
+    Written in the same transaction as the team's new rows, so the org re-sum that follows the
+    per-team refreshes survives a lost message or a cache restart.
+    """
+
+    date = models.DateField(unique=True)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"org {self.date}"
 
 
 class ComputeLock(models.Model):

@@ -181,8 +181,26 @@ def team_pitfalls(*, team: Team, as_of: dt.date | None = None) -> list[PitfallCh
     period = Period(as_of - dt.timedelta(days=RECENT_DAYS - 1), as_of)
     figures = scorecard(scope=Scope.TEAM, subject=team, period=period, with_previous=False)
     target_codes = {t.kpi for t in [*own, *org]}
-    checks.append(_check(5, _bias(Scope.TEAM, team, period, figures, target_codes), "No sign of a biased read."))
+    bias = _bias(Scope.TEAM, team, period, figures, target_codes) + _quality_disagreement(team, period)
+    checks.append(_check(5, bias, "No sign of a biased read."))
     return checks
+
+
+def _quality_disagreement(team: Team, period: Period) -> list[str]:
+    """Do the quality reviews and the customers (CSAT) point the same way on the same tickets?"""
+    from .quality.selectors import quality_disagreement  # the quality app reads this module's neighbours
+
+    triggered, correlation = quality_disagreement(team=team, period=period, min_sample=settings.KPI_MIN_SAMPLE)
+    if not triggered:
+        return []
+    interval = (
+        f", 95 % CI {correlation.ci_low:.2f} to {correlation.ci_high:.2f}" if correlation.ci_low is not None else ""
+    )
+    return [
+        f"On the {correlation.n} tickets with both, review scores and CSAT disagree (r = {correlation.r:.2f}"
+        f"{interval}): does the rubric measure what customers value, or do customers rate something the "
+        "rubric leaves out (a policy, the outcome)? Read a few of these tickets together before coaching on either."
+    ]
 
 
 def _misalignment(team: Team, own: list[Target], org: list[Target], as_of: dt.date) -> list[str]:

@@ -16,10 +16,11 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from tickets.models import SOLVED_STATUSES
 
 from .formulas import kpi_value
-from .stats import is_low_confidence
+from .stats import is_low_confidence, ratio_interval_percent
 
 # Bump when a formula changes: every snapshot records the version that produced it.
-DEFINITIONS_VERSION = 1
+# 2: IQS (quality reviews) joins the registry, with its part rows (n, disputed, second moments).
+DEFINITIONS_VERSION = 2
 
 
 class Direction(StrEnum):
@@ -38,6 +39,12 @@ class Unit(StrEnum):
 class Source(StrEnum):
     TICKETS = "tickets"
     SURVEYS = "surveys"
+    QUALITY_REVIEWS = "quality_reviews"
+
+
+# Sources whose day field is already the team's local day (a date stored with the record), not a moment:
+# a quality review counts on its ticket's solved day in the team's time zone (`QualityReview.work_day`).
+LOCAL_DAY_SOURCES = frozenset({Source.QUALITY_REVIEWS})
 
 
 # A ticket is solved when solved_at is set and its status is solved or closed.
@@ -88,9 +95,9 @@ class NetCount:
 
 @dataclass(frozen=True)
 class SumOf:
-    """The sum of a numeric field over the counted records."""
+    """The sum of a numeric field (or expression) over the counted records."""
 
-    field: str
+    field: str | object
     is_duration = False
 
     def aggregate(self, counted: Q):
@@ -109,6 +116,52 @@ class SecondsBetween:
         return Sum(ExpressionWrapper(F(self.end) - F(self.start), output_field=DurationField()), filter=counted)
 
 
+# The part rows of a sampled ratio: each sums one quantity over the sampled units, its denominator is n.
+PART_DISPUTED = "disputed"
+PART_NUMERATOR_SQUARES = "num_sq"
+PART_CROSS_PRODUCTS = "num_x_den"
+PART_DENOMINATOR_SQUARES = "den_sq"
+
+
+@dataclass(frozen=True)
+class SampledRatio:
+    """A ratio of sums over sampled units, each adding its own share to numerator and denominator (IQS:
+    reviews, each earning points of its points possible).
+
+    Such a figure's sample is the units (n reviews), not its denominator (points); its 95 % interval is the
+    ratio estimator's (Cochran, Sampling Techniques §6.4), which needs Σe², Σe·p and Σp² besides Σe and Σp;
+    and the units matching `disputed` are counted, so every figure can say how many of its units are
+    contested. Those sums are snapshot rows of their own (`Kpi.parts`, code `<kpi>_<part>`, numerator the
+    sum, denominator n): they roll up over days, agents, teams and periods like every figure, and a page
+    reads them in the same query as the KPI's own rows.
+    """
+
+    numerator_field: str
+    denominator_field: str
+    disputed: Q
+    # What a unit is, for sample sizes ("reviews").
+    unit_text: str
+
+    def part_numerators(self) -> dict[str, CountWhere | SumOf]:
+        e, p = F(self.numerator_field), F(self.denominator_field)
+        return {
+            PART_DISPUTED: CountWhere(self.disputed),
+            PART_NUMERATOR_SQUARES: SumOf(e * e),
+            PART_CROSS_PRODUCTS: SumOf(e * p),
+            PART_DENOMINATOR_SQUARES: SumOf(p * p),
+        }
+
+
+@dataclass(frozen=True)
+class SampleFigure:
+    """n, the 95 % interval and the disputed units of a sampled ratio over some rows."""
+
+    units: int
+    disputed: int
+    ci_low: float | None
+    ci_high: float | None
+
+
 @dataclass(frozen=True)
 class Kpi:
     code: str
@@ -125,6 +178,11 @@ class Kpi:
     counted: Q
     # How each counted record adds to the numerator.
     numerator: CountWhere | NetCount | SumOf | SecondsBetween
+    # How each counted record adds to the denominator: one each, unless a sum is declared (IQS: points possible,
+    # whole numbers since category weights are, so the integer column keeps the roll-up exact).
+    denominator: CountWhere | SumOf = CountWhere()
+    # A ratio over sampled units (IQS): n, interval and disputed units come from its part rows.
+    sample: SampledRatio | None = None
     # Multiplier from numerator/denominator to the displayed value (100 for % and NPS).
     scale: int = 1
     # Rates carry a 95 % Wilson score interval.
@@ -214,7 +272,7 @@ class Kpi:
         """The ORM aggregates of numerator and denominator, for a queryset of `source` rows."""
         return {
             f"{self.code}__num": self.numerator.aggregate(self.counted),
-            f"{self.code}__den": Count("id", filter=self.counted),
+            f"{self.code}__den": self.denominator.aggregate(self.counted),
         }
 
     def numerator_denominator(self, row: dict) -> tuple[float, int]:
@@ -222,15 +280,65 @@ class Kpi:
         num, den = row.get(f"{self.code}__num") or 0, row.get(f"{self.code}__den") or 0
         if self.numerator.is_duration and hasattr(num, "total_seconds"):  # a summed duration
             num = num.total_seconds()
-        return float(num), int(den)
+        return float(num), round(den)
+
+    @property
+    def parts(self) -> list[Kpi]:
+        """The part rows a sampled ratio is stored with (none for other KPIs): computed like count KPIs
+        over the same records, never shown, targeted or listed."""
+        if self.sample is None:
+            return []
+        return [
+            Kpi(
+                code=f"{self.code}_{name}",
+                name=f"{self.name} ({name})",
+                unit=Unit.COUNT,
+                direction=Direction.NONE,
+                formula=f"part row of {self.code}: {name} summed over {self.sample.unit_text}",
+                numerator_text=name,
+                denominator_text=self.sample.unit_text,
+                source=self.source,
+                day_field=self.day_field,
+                counted=self.counted,
+                numerator=numerator,
+                is_count=True,
+                decimals=0,
+            )
+            for name, numerator in self.sample.part_numerators().items()
+        ]
+
+    def sample_figure(self, parts: dict[str, tuple[float, int]], numerator: float, denominator: int) -> SampleFigure:
+        """n, interval and disputed units of a sampled ratio from the sums of its part rows
+        (`parts`: part code → (numerator, denominator) summed over the same rows as the figure's own)."""
+
+        def part(name: str) -> tuple[float, int]:
+            return parts.get(f"{self.code}_{name}", (0.0, 0))
+
+        disputed, units = part(PART_DISPUTED)
+        interval = ratio_interval_percent(
+            units=units,
+            numerator=numerator,
+            denominator=denominator,
+            numerator_squares=part(PART_NUMERATOR_SQUARES)[0],
+            cross_products=part(PART_CROSS_PRODUCTS)[0],
+            denominator_squares=part(PART_DENOMINATOR_SQUARES)[0],
+        )
+        return SampleFigure(
+            units=int(units),
+            disputed=round(disputed),
+            ci_low=interval[0] if interval else None,
+            ci_high=interval[1] if interval else None,
+        )
 
     def sample_size(self, numerator: float, denominator: int) -> int:
-        """The records behind a figure: a count's own number, else its denominator."""
+        """The records behind a figure: a count's own number, else its denominator (a sampled ratio's
+        units are read from its part rows: `sample_figure`)."""
         return int(numerator) if self.is_count else int(denominator)
 
-    def low_confidence(self, denominator: int) -> bool:
-        """A figure on fewer than KPI_MIN_SAMPLE records is flagged; a count, or no data, never is."""
-        return not self.is_count and denominator > 0 and is_low_confidence(denominator)
+    def low_confidence(self, sample_size: int) -> bool:
+        """A figure on fewer than KPI_MIN_SAMPLE records (its sample size: the denominator, or a sampled
+        ratio's units) is flagged; a count, or no data, never is."""
+        return not self.is_count and sample_size > 0 and is_low_confidence(sample_size)
 
     def value(self, numerator: float, denominator: int) -> float | None:
         """sum(numerator) / sum(denominator) × scale; None ("no data") when nothing was counted."""
@@ -398,12 +506,44 @@ KPIS: dict[str, Kpi] = {
             lower_bound=0.0,
             is_count=True,
         ),
+        Kpi(
+            code="iqs",
+            name="Internal Quality Score",
+            unit=Unit.PERCENT,
+            direction=Direction.HIGHER,
+            formula=(
+                "rubric points earned ÷ rubric points possible × 100, summed over submitted quality reviews "
+                "(an auto-fail earns 0; N/A adds no points possible)"
+            ),
+            numerator_text="rubric points earned",
+            denominator_text="rubric points possible",
+            source=Source.QUALITY_REVIEWS,
+            day_field="work_day",
+            # Live reviews only: submitted, of kind review (never calibration scores or references), not
+            # re-scored (a re-score after an accepted dispute is submitted in its place).
+            counted=Q(kind="review", status="submitted"),
+            numerator=SumOf("points_earned"),
+            denominator=SumOf("points_possible"),
+            sample=SampledRatio(
+                numerator_field="points_earned",
+                denominator_field="points_possible",
+                disputed=Q(under_dispute=True),
+                unit_text="reviews",
+            ),
+            scale=100,
+            lower_bound=0.0,
+            upper_bound=100.0,
+        ),
     )
 }
 
+# Every snapshot series the computation writes: the KPIs and their part rows (`Kpi.parts`).
+KPI_PARTS: dict[str, Kpi] = {part.code: part for kpi in KPIS.values() for part in kpi.parts}
+SNAPSHOT_KPIS: dict[str, Kpi] = {**KPIS, **KPI_PARTS}
+
 KPI_CODES: tuple[str, ...] = tuple(KPIS)
 KPI_CHOICES: list[tuple[str, str]] = [(kpi.code, kpi.name) for kpi in KPIS.values()]
-QUALITY_KPIS = ("csat", "nps", "ces", "fcr")
+QUALITY_KPIS = ("csat", "nps", "ces", "fcr", "iqs")
 EFFICIENCY_KPIS = ("aht", "frt", "resolution_time")
 
 
@@ -413,9 +553,9 @@ def scales_help_text() -> str:
 
 
 def kpis_by_day_field() -> dict[tuple[Source, str], list[Kpi]]:
-    """KPIs grouped by (source, day timestamp): one grouped query computes each group."""
+    """KPIs (and their part rows) grouped by (source, day field): one grouped query computes each group."""
     groups: dict[tuple[Source, str], list[Kpi]] = {}
-    for kpi in KPIS.values():
+    for kpi in SNAPSHOT_KPIS.values():
         groups.setdefault((kpi.source, kpi.day_field), []).append(kpi)
     return groups
 
@@ -439,7 +579,14 @@ BENCHMARKS: dict[tuple[str, str], tuple[float, float | None]] = {
 
 # The largest step a suggested next target takes from the baseline: points for percentages
 # and scores, a fraction of the baseline for durations.
-MAX_TARGET_STEP: dict[str, float] = {"csat": 5.0, "fcr": 5.0, "resolution_rate": 5.0, "nps": 10.0, "ces": 0.3}
+MAX_TARGET_STEP: dict[str, float] = {
+    "csat": 5.0,
+    "fcr": 5.0,
+    "resolution_rate": 5.0,
+    "nps": 10.0,
+    "ces": 0.3,
+    "iqs": 5.0,
+}
 MAX_TARGET_STEP_FRACTION_SECONDS = 0.15
 
 

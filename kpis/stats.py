@@ -1,6 +1,9 @@
-"""Confidence figures: the Wilson score interval and the low-sample flag (formulas in `kpis.formulas`)."""
+"""Confidence figures: the Wilson score interval, the ratio-of-sums interval (IQS) and the low-sample flag
+(formulas in `kpis.formulas`)."""
 
 from __future__ import annotations
+
+import math
 
 from django.conf import settings
 
@@ -17,3 +20,28 @@ def wilson_interval(successes: float, trials: int, z: float = Z_95) -> tuple[flo
 def is_low_confidence(sample_size: int) -> bool:
     """A figure from fewer than KPI_MIN_SAMPLE responses or tickets is flagged."""
     return low_sample(sample_size, settings.KPI_MIN_SAMPLE)
+
+
+def ratio_interval_percent(
+    *,
+    units: int,
+    numerator: float,
+    denominator: float,
+    numerator_squares: float,
+    cross_products: float,
+    denominator_squares: float,
+    z: float = Z_95,
+) -> tuple[float, float] | None:
+    """95 % interval, in percent, of a ratio of sums R = Σe ÷ Σp over `units` sampled units (IQS: reviews).
+
+    The ratio estimator's linearised variance (Cochran, Sampling Techniques, §6.4):
+    se = √(Σ(eᵢ − R·pᵢ)² / (n − 1) / n) ÷ p̄, written with the sums Σe², Σe·p and Σp² so that it rolls up from
+    stored sums: Σ(e − Rp)² = Σe² − 2R·Σe·p + R²·Σp². Clipped to [0, 100]; None below two units.
+    """
+    if units < 2 or denominator <= 0:
+        return None
+    ratio = numerator / denominator
+    # Rounding can leave a hair below zero when every unit scores the same.
+    residuals = max(0.0, numerator_squares - 2 * ratio * cross_products + ratio * ratio * denominator_squares)
+    half = z * math.sqrt(residuals / (units - 1) / units) / (denominator / units)
+    return max(0.0, ratio - half) * 100, min(1.0, ratio + half) * 100

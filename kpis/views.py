@@ -6,6 +6,7 @@ every figure comes from `kpis.selectors`; templates only format.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import scoping
@@ -25,15 +27,17 @@ from accounts.models import User
 from kpis.reviews.selectors import goals_for_agent, goals_for_team, reviews_for_agent
 from tickets.models import Channel
 
-from . import pitfalls, selectors, services
+from . import page_cache, pitfalls, selectors, services
+from .decorators import period_page
 from .exports import records_csv_response
 from .formatting import format_value
 from .forms import PeriodForm, PitfallConfirmForm, RecordsForm, TargetForm
 from .models import PitfallConfirmation, Scope, Target
 from .registry import KPIS, Source
+from .templatetags.pulse import figure_row_html
 
 RECORDS_PER_PAGE = 50
-NO_CATEGORY = "(none)"
+NO_CATEGORY = selectors.NO_CATEGORY  # the breakdown's row name, read back by the drill-down
 
 
 # ---- helpers -----------------------------------------------------------------------------
@@ -83,15 +87,75 @@ def _chart_data(datasets: dict[str, dict[str, list[selectors.SeriesPoint]]], fig
     }
 
 
-def _channel_rows(breakdown: dict[str, dict[str, selectors.KpiFigure]]) -> list[tuple[str, str, dict]]:
+# An id no subject has: put where a subject's id goes in a reversed URL, then replaced by each subject's own.
+# A grid links every cell, and a reverse costs more than the cell it links from.
+_ID_SLOT = 2_147_483_647
+
+
+def _link_maker(url_name: str, query: str, *args):
+    """`link(pk)`: the URL `url_name` of the subject `pk` (then `args`), with `query`; one reverse in all."""
+    before, after = reverse(url_name, args=[_ID_SLOT, *args]).split(str(_ID_SLOT))
+    return lambda pk: f"{before}{pk}{after}?{query}"
+
+
+def _drill_down_link(url_name: str, query: str):
+    """`link(pk, code)`: the drill-down URL of one subject's KPI, with `query`; one reverse per KPI."""
+    links = {code: _link_maker(url_name, query, code) for code in KPIS}
+    return lambda pk, code: links[code](pk)
+
+
+@dataclass
+class GridRow:
+    """One line of a figures grid: its cells, details and missed targets built once in Python
+    (kpis.templatetags.pulse.figure_row_html), not per cell by the template."""
+
+    label: str
+    cells: SafeString
+    details: SafeString = field(default_factory=SafeString)
+    # The targets missed, "; "-separated, for the needs-coaching list, and how many.
+    missed_html: SafeString = field(default_factory=SafeString)
+    missed_count: int = 0
+    url: str = ""
+    agent: User | None = None
+
+
+def _grid_row(label: str, figures, kpis, *, link=None, pk=None, details: bool = True, **extra) -> GridRow:
+    """A grid row of `figures`; with `link`, each cell links to its records (`link(pk, code)`)."""
+    html = figure_row_html(figures, kpis, (lambda code: link(pk, code)) if link else None, details=details)
+    missed = mark_safe("; ".join(html.missed))  # each item escaped by figure_row_html
+    return GridRow(
+        label=label,
+        cells=html.cells,
+        details=html.details,
+        missed_html=missed,
+        missed_count=len(html.missed),
+        **extra,
+    )
+
+
+def _breakdown_rows(groups, kpis, *, link, pk: int, name: str) -> list[GridRow]:
+    """A breakdown table's rows from (label, filter value, figures): each cell links to the records of its
+    group (the period's query plus `name`=value)."""
+    rows = []
+    for label, value, figures in groups:
+        filtered = urlencode({name: value})
+        rows.append(
+            _grid_row(
+                label, figures, kpis, link=lambda pk, code, q=filtered: f"{link(pk, code)}&{q}", pk=pk, details=False
+            )
+        )
+    return rows
+
+
+def _channel_groups(breakdown: dict[str, dict[str, selectors.KpiFigure]]) -> list[tuple[str, str, dict]]:
     labels = dict(Channel.choices)
-    return [(channel, labels.get(channel, channel), figures) for channel, figures in breakdown.items()]
+    return [(labels.get(channel, channel), channel, figures) for channel, figures in breakdown.items()]
 
 
-def _needs_coaching(rows: list[selectors.AgentRow]) -> list[selectors.AgentRow]:
+def _needs_coaching(rows: list[GridRow]) -> list[GridRow]:
     """Agents who missed at least one target, most misses first."""
-    missed = [row for row in rows if row.missed]
-    return sorted(missed, key=lambda row: (-len(row.missed), str(row.agent)))
+    missed = [row for row in rows if row.missed_count]
+    return sorted(missed, key=lambda row: (-row.missed_count, row.label))
 
 
 # ---- teams -------------------------------------------------------------------------------
@@ -111,33 +175,100 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "kpis/team_list.html", {"teams": teams})
 
 
+@dataclass(frozen=True)
+class DashboardFigures:
+    """Every figure of a team dashboard as shown, for one period: what `kpis.page_cache` keeps. The agents
+    themselves (who they are, their names) are read for each request; their rows are keyed by id."""
+
+    agent_rows: dict[int, GridRow]
+    # The agents with snapshot rows in the period (an agent who left the team keeps their row).
+    agents_with_data: list[int]
+    team_row: GridRow
+    org_row: GridRow
+    channels: list[GridRow]
+    categories: list[GridRow]
+    chart_data: dict
+    has_data: bool
+    has_csat_target: bool
+
+
+def _dashboard_figures(team, period, grain, resolver, period_query: str, kpis, read: dict) -> DashboardFigures:
+    """The dashboard's figures from the snapshots (3 queries: the sums, the agents, and the stretch sums only
+    when a target changed inside the period); the agents it read go in `read["agents"]`."""
+    dashboard = selectors.team_dashboard(team=team, period=period, grain=grain, resolver=resolver)
+    read["agents"] = [row.agent for row in dashboard.agents]
+    agent_link = _drill_down_link("agent_records", period_query)
+    team_link = _drill_down_link("team_records", period_query)
+    return DashboardFigures(
+        agent_rows={
+            row.agent.pk: _grid_row("", row.figures, kpis, link=agent_link, pk=row.agent.pk) for row in dashboard.agents
+        },
+        agents_with_data=dashboard.agents_with_data,
+        team_row=_grid_row(f"Team {team.name}", dashboard.team_figures, kpis, link=team_link, pk=team.pk),
+        org_row=_grid_row("Organisation", dashboard.org_figures, kpis),
+        channels=_breakdown_rows(_channel_groups(dashboard.channels), kpis, link=team_link, pk=team.pk, name="channel"),
+        categories=_breakdown_rows(
+            [(category, category, figures) for category, figures in dashboard.categories],
+            kpis,
+            link=team_link,
+            pk=team.pk,
+            name="category",
+        ),
+        chart_data=_chart_data({team.name: dashboard.series}, dashboard.team_figures, grain),
+        has_data=any(figure.sample_size for figure in dashboard.team_figures.values()),
+        has_csat_target=dashboard.team_figures["csat"].target is not None,
+    )
+
+
+@period_page
 @login_required
 def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """Agents × KPIs of one team for a period, with team and org rows, charts and breakdowns."""
     team = get_object_or_404(scoping.teams_with_detail(request.user), pk=pk)
     period_form = PeriodForm(request.GET)
     period, preset = period_form.resolve()
-    dashboard = selectors.team_dashboard(team=team, period=period)
+    period_query = period_form.query()
     grain = selectors.series_grain(period)
-    series = selectors.kpi_series(scope=Scope.TEAM, subject=team, period=period, grain=grain)
-    has_data = any(figure.sample_size for figure in dashboard.team_figures.values())
+    kpis = list(KPIS.values())
+    resolver = selectors.period_targets(period)
+    read: dict[str, list[User]] = {}  # the agents, read with the figures (or alone when they come from the cache)
+    figures = page_cache.cached_figures(
+        "team_dashboard",
+        version=selectors.figures_version(team=team),
+        resolver=resolver,
+        using=selectors.snapshots_database(),
+        parts=(team.pk, team.name, period, grain, period_query),
+        build=lambda: _dashboard_figures(team, period, grain, resolver, period_query, kpis, read),
+    )
+    agents = read.get("agents")
+    if agents is None:
+        agents = list(selectors.team_agents(team=team, with_data=figures.agents_with_data))
+    agent_link = _drill_down_link("agent_records", period_query)
+    scorecard_link = _link_maker("agent_scorecard", period_query)
+    rows = []
+    for agent in sorted(agents, key=lambda agent: str(agent).casefold()):
+        row = figures.agent_rows.get(agent.pk)
+        if row is None:  # joined the team since the figures were read: no data in the period
+            empty = selectors.agent_figures_without_data(agent=agent, team=team, period=period, resolver=resolver)
+            row = _grid_row("", empty, kpis, link=agent_link, pk=agent.pk)
+        rows.append(replace(row, label=str(agent), agent=agent, url=scorecard_link(agent.pk)))
     context = {
         "team": team,
         "period": period,
         "preset": preset,
         "period_form": period_form,
-        "period_query": period_form.query(),
-        "dashboard": dashboard,
-        "kpis": dashboard.kpis,
-        "rows": sorted(dashboard.agents, key=lambda row: str(row.agent).casefold()),
-        "needs_coaching": _needs_coaching(dashboard.agents),
-        "has_data": has_data,
-        "channels": _channel_rows(selectors.channel_breakdown(scope=Scope.TEAM, subject=team, period=period)),
-        "categories": [
-            (category, urlencode({"category": category}), figures)
-            for category, figures in selectors.category_breakdown(team=team, period=period)
-        ],
-        "chart_data": _chart_data({team.name: series}, dashboard.team_figures, grain),
+        "period_query": period_query,
+        "kpis": kpis,
+        "columns": len(kpis) + 2,
+        "rows": rows,
+        "team_row": figures.team_row,
+        "org_row": figures.org_row,
+        "needs_coaching": _needs_coaching(rows),
+        "has_data": figures.has_data,
+        "has_csat_target": figures.has_csat_target,
+        "channels": figures.channels,
+        "categories": figures.categories,
+        "chart_data": figures.chart_data,
         "goals": goals_for_team(team=team, viewer=request.user),
         "can_manage": scoping.can_manage_team(request.user, team),
     }
@@ -178,15 +309,12 @@ def team_pitfalls(request: HttpRequest, pk: int) -> HttpResponse:
 def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResponse:
     period_form = PeriodForm(request.GET)
     period, preset = period_form.resolve()
-    figures = selectors.scorecard(scope=Scope.AGENT, subject=agent, period=period)
     grain = selectors.series_grain(period)
-    series = {str(agent): selectors.kpi_series(scope=Scope.AGENT, subject=agent, period=period, grain=grain)}
-    team_figures = None
-    if agent.team_id:
-        team_figures = selectors.scorecard(scope=Scope.TEAM, subject=agent.team, period=period)
-        series[f"{agent.team} (team)"] = selectors.kpi_series(
-            scope=Scope.TEAM, subject=agent.team, period=period, grain=grain
-        )
+    card = selectors.agent_scorecard(agent=agent, period=period, grain=grain)
+    figures = card.figures
+    series = {str(agent): card.series}
+    if card.team_series is not None:
+        series[f"{agent.team} (team)"] = card.team_series
     context = {
         "agent": agent,
         "own": own,
@@ -196,10 +324,16 @@ def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResp
         "period_query": period_form.query(),
         "figures": figures,
         "updated_at": selectors.figures_updated_at(scope=Scope.AGENT, subject=agent),
-        "team_figures": team_figures,
+        "team_figures": card.team_figures,
         "kpis": list(KPIS.values()),
         "has_data": any(figure.sample_size for figure in figures.values()),
-        "channels": _channel_rows(selectors.channel_breakdown(scope=Scope.AGENT, subject=agent, period=period)),
+        "channels": _breakdown_rows(
+            _channel_groups(card.channels),
+            list(KPIS.values()),
+            link=_drill_down_link("agent_records", period_form.query()),
+            pk=agent.pk,
+            name="channel",
+        ),
         "chart_data": _chart_data(series, figures, grain),
         "goals": goals_for_agent(agent=agent, viewer=request.user),
         "reviews": reviews_for_agent(agent=agent, viewer=request.user),
@@ -210,6 +344,7 @@ def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResp
     return render(request, "kpis/scorecard.html", context)
 
 
+@period_page
 @login_required
 def agent_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     """One agent's scorecard: for their leaders, HR, admins and the agent themself."""
@@ -217,6 +352,7 @@ def agent_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     return _scorecard_page(request, agent, own=agent.pk == request.user.pk)
 
 
+@period_page
 @login_required
 def my_scorecard(request: HttpRequest) -> HttpResponse:
     """The signed-in agent's own scorecard (not found for users who are not agents)."""
@@ -229,7 +365,7 @@ def my_scorecard(request: HttpRequest) -> HttpResponse:
 
 def _filter_category(records: QuerySet, kpi_code: str, category: str) -> QuerySet:
     """Narrow a drill-down list to one ticket category (a survey takes its ticket's)."""
-    field = "category" if KPIS[kpi_code].source == Source.TICKETS else "ticket__category"
+    field = "category" if KPIS[kpi_code].source == Source.TICKETS else "ticket__category"  # reviews: their ticket's
     if category == NO_CATEGORY:
         return records.filter(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
     return records.filter(**{field: category})
@@ -273,6 +409,7 @@ def _records_page(
         "category": category,
         "page": page,
         "is_tickets": kpi.source == Source.TICKETS,
+        "is_reviews": kpi.source == Source.QUALITY_REVIEWS,
         "back_url": back_url,
         "csv_url": csv_url,
     }
@@ -294,6 +431,7 @@ def _records_csv(request: HttpRequest, *, kpi_code: str, scope: str, subject, na
     return records_csv_response(records, kpi_code=kpi_code, filename=filename)
 
 
+@period_page
 @login_required
 def team_records(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
     """The tickets or survey responses behind a team figure."""
@@ -303,6 +441,7 @@ def team_records(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
     return _records_page(request, kpi_code=kpi, scope=Scope.TEAM, subject=team, back_url=back, csv_url=csv_url)
 
 
+@period_page
 @login_required
 def team_records_csv(request: HttpRequest, pk: int, kpi: str) -> StreamingHttpResponse:
     """The per-record CSV of a team figure's drill-down list."""
@@ -310,6 +449,7 @@ def team_records_csv(request: HttpRequest, pk: int, kpi: str) -> StreamingHttpRe
     return _records_csv(request, kpi_code=kpi, scope=Scope.TEAM, subject=team, name=team.slug)
 
 
+@period_page
 @login_required
 def agent_records(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
     """The tickets or survey responses behind an agent figure."""
@@ -319,6 +459,7 @@ def agent_records(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
     return _records_page(request, kpi_code=kpi, scope=Scope.AGENT, subject=agent, back_url=back, csv_url=csv_url)
 
 
+@period_page
 @login_required
 def agent_records_csv(request: HttpRequest, pk: int, kpi: str) -> StreamingHttpResponse:
     """The per-record CSV of an agent figure's drill-down list."""

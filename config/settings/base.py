@@ -6,6 +6,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -29,6 +30,14 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A PostgreSQL read replica for page and API reads (config/db_routers.py, docs/scaling.md). Unset: one
+# database, no router. After a write the client reads the primary for DATABASE_REPLICA_PIN_SECONDS.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=15)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASE_ROUTERS = ["config.db_routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # URLS
@@ -61,6 +70,7 @@ LOCAL_APPS = [
     "surveys",
     "kpis",
     "kpis.reviews",
+    "kpis.quality",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -120,6 +130,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+if DATABASE_REPLICA_URL:
+    # Decides, per request, whether reads may go to the replica (before anything reads the session).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("config.request_id.RequestIdMiddleware") + 1, "config.db_routers.ReplicaReadsMiddleware"
+    )
 
 # STATIC
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -205,6 +220,10 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # Sessions read from Redis (a query saved on every request), written through to the database so a Redis
+    # restart signs nobody out. Only with a shared cache: a per-process one would let a signed-out session
+    # live on in the other processes.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # No broker configured: run tasks in-process so a fresh clone needs no server.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -230,6 +249,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
+# Queues by kind, so each kind can get workers of its own (docs/deploy.md, docs/scaling.md): a long import
+# or a helpdesk backfill never delays the refresh that keeps figures live. A worker started without -Q
+# consumes every queue listed here. Routes match task names (first matching pattern wins, in this order).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in (CELERY_TASK_DEFAULT_QUEUE, "refresh", "import", "sync", "export")]
+CELERY_TASK_ROUTES = {
+    "kpis.ping": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    "kpis.quality.*": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    "kpis.reviews.*": {"queue": "export"},
+    "kpis.export*": {"queue": "export"},
+    "kpis.*": {"queue": "refresh"},
+    "tickets.connectors.*": {"queue": "sync"},
+    "tickets.*": {"queue": "import"},
+}
 
 # KPIs
 # Below this many responses or tickets a figure is flagged low-confidence.
@@ -241,6 +274,9 @@ KPI_RECOMPUTE_WINDOW_DAYS = env.int("KPI_RECOMPUTE_WINDOW_DAYS", default=7)
 # refresh); beat also refreshes every KPI_REFRESH_INTERVAL_SECONDS, to catch up after a broker outage.
 KPI_REFRESH_DEBOUNCE_SECONDS = env.float("KPI_REFRESH_DEBOUNCE_SECONDS", default=1.0)
 KPI_REFRESH_INTERVAL_SECONDS = env.int("KPI_REFRESH_INTERVAL_SECONDS", default=60)
+# The figures a period page shows are cached this long, keyed by the snapshots' computation stamps and the
+# period's targets, so a refresh or a target change shows at once (kpis/page_cache.py); 0 turns it off.
+KPI_PAGE_CACHE_SECONDS = env.int("KPI_PAGE_CACHE_SECONDS", default=600)
 
 # IMPORTS
 # The imports page refuses bigger uploads (the shell commands have no limit); the proxy in front
@@ -251,6 +287,27 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 *
 IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
 if IMPORT_MAX_UPLOAD_BYTES < 1 or IMPORT_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("IMPORT_MAX_UPLOAD_BYTES and IMPORT_RETENTION_DAYS must be positive.")
+
+# HELPDESK CONNECTORS (tickets/connectors/)
+# Fernet key(s) encrypting helpdesk credentials at rest, comma-separated, newest first (rotation).
+PULSE_CONNECTOR_KEY = env("PULSE_CONNECTOR_KEY", default="")
+# Beat enqueues a sync of every active connection this often; webhooks trigger one within seconds.
+CONNECTOR_POLL_SECONDS = env.int("CONNECTOR_POLL_SECONDS", default=300)
+CONNECTOR_CONNECT_TIMEOUT_SECONDS = env.float("CONNECTOR_CONNECT_TIMEOUT_SECONDS", default=10.0)
+CONNECTOR_READ_TIMEOUT_SECONDS = env.float("CONNECTOR_READ_TIMEOUT_SECONDS", default=60.0)
+# 5xx, network errors and 429s are retried this many times per request (backoff doubling from the base,
+# or the helpdesk's Retry-After, capped), then the sync fails with its cursor at the last written page.
+CONNECTOR_MAX_RETRIES = env.int("CONNECTOR_MAX_RETRIES", default=5)
+CONNECTOR_RETRY_BACKOFF_SECONDS = env.float("CONNECTOR_RETRY_BACKOFF_SECONDS", default=2.0)
+CONNECTOR_MAX_RETRY_AFTER_SECONDS = env.float("CONNECTOR_MAX_RETRY_AFTER_SECONDS", default=120.0)
+# Ratings are re-read this far back each sync (a rating changed after it was given is caught).
+CONNECTOR_RATINGS_LOOKBACK_DAYS = env.int("CONNECTOR_RATINGS_LOOKBACK_DAYS", default=7)
+# One sync per connection: its lease is renewed every page and expires this long after a worker died
+# (then the next sync takes the connection over and resumes at the cursor). Longer than any page takes.
+CONNECTOR_LEASE_SECONDS = env.int("CONNECTOR_LEASE_SECONDS", default=10 * 60)
+# A signed webhook older than this is refused (replay); webhook calls per client address per minute.
+CONNECTOR_WEBHOOK_MAX_AGE_SECONDS = env.int("CONNECTOR_WEBHOOK_MAX_AGE_SECONDS", default=300)
+CONNECTOR_WEBHOOK_RATE_PER_MINUTE = env.int("CONNECTOR_WEBHOOK_RATE_PER_MINUTE", default=120)
 
 # DJANGO REST FRAMEWORK
 REST_FRAMEWORK = {
@@ -298,8 +355,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.refresh_dirty_snapshots",
         "schedule": float(KPI_REFRESH_INTERVAL_SECONDS),
     },
+    # The 1st of each month: a partitioned snapshot table keeps 12 months ahead (no-op while it is one table).
+    "kpis-snapshot-partitions-upkeep": {
+        "task": "kpis.snapshot_partitions_upkeep",
+        "schedule": crontab(minute=45, hour=KPI_RECOMPUTE_HOUR, day_of_month=1),
+    },
+    "tickets-connectors-poll": {
+        "task": "tickets.connectors.poll",
+        "schedule": float(CONNECTOR_POLL_SECONDS),
+    },
     "tickets-import-files-purge": {
         "task": "tickets.import_files_purge",
         "schedule": crontab(minute=30, hour=KPI_RECOMPUTE_HOUR),
     },
+    # Monday morning: each team's quality sample of last week's solved tickets (kpis/quality/sampling.py).
+    "quality-weekly-assignments": {
+        "task": "kpis.quality.draw_weekly_assignments",
+        "schedule": crontab(minute=0, hour=(KPI_RECOMPUTE_HOUR + 1) % 24, day_of_week="mon"),
+    },
 }
+# QUALITY REVIEWS: tickets drawn per agent each week by the scheduled draw (the draw page asks).
+QUALITY_SAMPLE_PER_AGENT = env.int("QUALITY_SAMPLE_PER_AGENT", default=3)

@@ -10,7 +10,7 @@ from accounts.models import Team, User
 from kpis.formatting import format_target, format_value
 from kpis.models import Snapshot, Target, TargetStatus
 from kpis.registry import scales_help_text
-from kpis.selectors import PERIOD_PRESETS
+from kpis.selectors import OLD_PERIOD_PARAM, PERIOD_PARAM, PERIOD_PRESETS
 from tickets.api.records import id_field
 from tickets.models import Channel
 
@@ -138,9 +138,14 @@ class KpiFigureSerializer(serializers.Serializer):
     value_display = serializers.SerializerMethodField(help_text=DISPLAY_HELP)
     numerator = serializers.FloatField()
     denominator = serializers.IntegerField()
-    sample_size = serializers.IntegerField()
+    sample_size = serializers.IntegerField(help_text="Records behind the figure (IQS: reviews, not points).")
     low_confidence = serializers.BooleanField(help_text="From fewer than KPI_MIN_SAMPLE records.")
-    ci_low = serializers.FloatField(allow_null=True, help_text="95 % Wilson interval (rates only), 0–100.")
+    disputed = serializers.IntegerField(
+        help_text="IQS: its reviews under an open dispute (the figure may change when they are settled); else 0."
+    )
+    ci_low = serializers.FloatField(
+        allow_null=True, help_text="95 % interval, 0–100: Wilson for rates; IQS: the ratio estimator's."
+    )
     ci_high = serializers.FloatField(allow_null=True)
     target = serializers.IntegerField(source="target.pk", allow_null=True, default=None, help_text="Target id.")
     target_value = serializers.FloatField(allow_null=True)
@@ -171,12 +176,27 @@ class ScorecardSerializer(serializers.Serializer):
 
 
 class ScorecardQuerySerializer(serializers.Serializer):
-    """The period and channel of a scorecard (a custom range wins over a preset)."""
+    """The period and channel of a scorecard (a custom range wins over a preset).
 
-    period = serializers.ChoiceField(choices=list(PERIOD_PRESETS), required=False, help_text="Default: 30d.")
+    `preset=`, the pages' name for `period=` before the two were made one, is refused with a field
+    error rather than ignored: ignored, it would silently answer for the default 30 days.
+    """
+
+    period = serializers.ChoiceField(
+        choices=list(PERIOD_PRESETS),
+        required=False,
+        help_text="Default: 30d. `custom` (or any date_from/date_to) reads date_from and date_to.",
+    )
     date_from = BoundedDateField(required=False)
     date_to = BoundedDateField(required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, help_text="Default: all channels.")
+
+    def validate(self, attrs):
+        if OLD_PERIOD_PARAM in self.initial_data:
+            raise serializers.ValidationError(
+                {OLD_PERIOD_PARAM: [f"Unknown parameter: choose the period with `{PERIOD_PARAM}=`."]}
+            )
+        return attrs
 
 
 class RecomputeSerializer(serializers.Serializer):

@@ -127,7 +127,9 @@ class SnapshotViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     filterset_class = SnapshotFilter
 
     def get_queryset(self):
-        return scoping.snapshots_visible(self.request.user).order_by("date", "kpi", "scope", "channel", "pk")
+        # KPI rows only: a sampled ratio's part rows (IQS's n, disputed and second moments) are read by the figures.
+        rows = scoping.snapshots_visible(self.request.user).filter(kpi__in=list(KPIS))
+        return rows.order_by("date", "kpi", "scope", "channel", "pk")
 
     @extend_schema(
         summary="Recompute snapshots for a date range (admin)",

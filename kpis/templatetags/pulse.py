@@ -5,10 +5,14 @@ Formatting only: every figure arrives computed by `kpis.selectors`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from html import escape
+
 from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from kpis.formatting import (
     NO_VALUE,
@@ -20,6 +24,7 @@ from kpis.formatting import (
     format_value,
 )
 from kpis.models import TargetStatus
+from kpis.registry import Kpi
 
 register = template.Library()
 
@@ -31,6 +36,8 @@ STATUS_SYMBOLS = {
     TargetStatus.NO_TARGET: "·",
 }
 TREND_SYMBOLS = {"better": "▲", "worse": "▼", "flat": "▶", "up": "▲", "down": "▼"}
+# Read once: TargetStatus.values and .label build their answer on every call, and a grid asks per cell.
+STATUS_LABELS = {status.value: status.label for status in TargetStatus}
 
 
 @register.filter
@@ -78,13 +85,13 @@ def kpi_scale(kpi_or_code) -> str:
 @register.filter
 def status_class(status: str) -> str:
     """The CSS class of a target status: “status-met”, “status-missed”…"""
-    return f"status-{status}" if status in TargetStatus.values else "status-no_data"
+    return f"status-{status}" if status in STATUS_LABELS else "status-no_data"
 
 
 @register.filter
 def status_label(status: str) -> str:
     """The text label of a target status, so that colour is never the only signal."""
-    return TargetStatus(status).label if status in TargetStatus.values else NO_VALUE
+    return STATUS_LABELS.get(status, NO_VALUE)
 
 
 @register.filter
@@ -127,16 +134,42 @@ def trend_label(trend) -> str:
     )
 
 
-@register.simple_tag
-def low_confidence_mark(figure):
-    """A visible, textual low-confidence mark (not colour only), with the reason in its title."""
-    if figure is None or not figure.low_confidence:
+def _disputed_text(figure) -> str:
+    """ "2 disputed" when some of a sampled figure's units (IQS: reviews) are under an open dispute."""
+    disputed = getattr(figure, "disputed", 0)
+    return f"{disputed} disputed" if disputed else ""
+
+
+def _disputed_mark(figure) -> str:
+    text = _disputed_text(figure)
+    if not text:
         return ""
     return format_html(
-        '<span class="low-confidence" title="Only {} records (fewer than {}): read it as an indication">'
-        "low sample</span>",
+        ' <span class="disputed" title="{} of its {} {} under an open dispute: the figure may change when settled">'
+        "{}</span>",
+        figure.disputed,
         figure.sample_size,
+        figure.kpi.sample.unit_text if figure.kpi.sample else "records",
+        text,
+    )
+
+
+@register.simple_tag
+def low_confidence_mark(figure):
+    """A visible, textual low-confidence mark (not colour only), with the reason in its title; and the number of
+    disputed reviews of an IQS figure, until the disputes are settled."""
+    if figure is None:
+        return ""
+    disputed = _disputed_mark(figure)
+    if not figure.low_confidence:
+        return disputed
+    units = figure.kpi.sample.unit_text if figure.kpi.sample else "records"
+    return format_html(
+        '<span class="low-confidence" title="Only {} {} (fewer than {}): read it as an indication">low sample</span>{}',
+        figure.sample_size,
+        units,
         settings.KPI_MIN_SAMPLE,
+        disputed,
     )
 
 
@@ -145,12 +178,16 @@ def figure_title(figure) -> str:
     """A one-line summary for a title attribute: value, interval, sample size, target."""
     if figure is None:
         return ""
-    parts = [f"{figure.kpi.name}: {kpi_format(figure.value, figure.kpi)}"]
-    interval = interval_text(figure)
+    return _title(figure, format_value(figure.kpi, figure.value), interval_text(figure), target_text(figure))
+
+
+def _title(figure, value: str, interval: str, target: str) -> str:
+    parts = [f"{figure.kpi.name}: {value}"]
     if interval:
         parts.append(interval)
     parts.append(f"n = {figure.sample_size}")
-    target = target_text(figure)
+    if disputed := _disputed_text(figure):
+        parts.append(disputed)
     parts.append(f"target {target}" if target else "no target")
     if figure.low_confidence:
         parts.append("low confidence")
@@ -191,3 +228,108 @@ def ago(moment) -> str:
         if seconds >= size:
             return f"{seconds // size} {unit} ago"
     return f"{seconds} s ago"
+
+
+# ---- figure rows -------------------------------------------------------------------------
+# A dashboard shows agents × KPIs figures. Each row's cells, details and missed targets are built here in
+# Python, every text of a figure formatted once, rather than by an included template with a {% url %} per
+# cell (those were most of the page's time). `escape` is the standard library's, the one Django's wraps.
+
+
+@dataclass(frozen=True)
+class FigureRowHtml:
+    """One subject's figures as HTML: the grid cells, the expandable details and the targets missed."""
+
+    cells: SafeString
+    details: SafeString
+    # One "<span class="missed-kpi">…</span>" per KPI whose target was missed, for the needs-coaching list.
+    missed: list[SafeString]
+
+
+def figure_row_html(figures: dict, kpis: list[Kpi], href_for=None, *, details: bool = True) -> FigureRowHtml:
+    """The HTML of one row of figures, a KPI each; `href_for(code)` gives each cell's drill-down link (or
+    none). The markup is that of the pages' figure cells and details (static/css/pulse.css)."""
+    cells, items, missed = [], [], []
+    for kpi in kpis:
+        figure = figures[kpi.code]
+        status, trend = figure.status, figure.trend
+        texts = _FigureTexts(
+            value=format_value(kpi, figure.value),
+            target=target_text(figure),
+            interval=interval_text(figure),
+            css=status_class(status),
+            label=escape(status_label(status)),
+            change=f"{trend_symbol(trend)} {escape(format_change(kpi, figure.change))}" if trend else "",
+        )
+        value = escape(texts.value)
+        cells.append(_cell(figure, kpi, texts, href_for))
+        if details:
+            items.append(_detail(figure, kpi, texts))
+        if status == TargetStatus.MISSED:
+            target, low_text = texts.target, ", low sample" if figure.low_confidence else ""
+            missed.append(
+                mark_safe(
+                    f'<span class="missed-kpi">{escape(kpi.name)} {value} (target {escape(target)}{low_text})</span>'
+                )
+            )
+    details_html = f'<dl class="figure-details">{"".join(items)}\n</dl>' if details else ""
+    # Every piece is escaped here or a fixed fragment.
+    return FigureRowHtml(cells=mark_safe("".join(cells)), details=mark_safe(details_html), missed=missed)
+
+
+@dataclass(frozen=True)
+class _FigureTexts:
+    """A figure's texts, formatted once for its cell and its details (`label` and `change` are escaped)."""
+
+    value: str
+    target: str
+    interval: str
+    css: str
+    label: str
+    change: str
+
+
+def _cell(figure, kpi: Kpi, texts: _FigureTexts, href_for) -> str:
+    """A one-line table cell: status symbol, value (a link to the records behind it when there are some) and
+    a status colour. Target, n, interval and change are in .cell-detail: read by screen readers with the
+    cell and shown on hover or keyboard focus. data-sort feeds static/js/table-sort.js; data-label names the
+    cell in the phone card layout."""
+    has_target, low, n = figure.target is not None, figure.low_confidence, figure.sample_size
+    value = escape(texts.value)
+    shown = f'<a href="{escape(href_for(kpi.code))}">{value}</a>' if href_for and n else value
+    sort = f' data-sort="{figure.value:f}"' if figure.value is not None else ""
+    symbol = (
+        f'<span class="status-symbol" aria-hidden="true">{status_symbol(figure.status)}</span> ' if has_target else ""
+    )
+    low_mark = f' <span class="low-mark" aria-hidden="true">n {n}</span>' if low else ""
+    low_mark += _disputed_mark(figure)
+    detail = f'<span class="status-label">{texts.label}</span> · ' if has_target else ""
+    detail += escape(_title(figure, texts.value, texts.interval, texts.target))
+    if texts.change:
+        detail += f" · {texts.change} against the previous period ({trend_label(figure.trend)})"
+    return (
+        f'<td class="figure {texts.css}{" figure-low" if low else ""}" data-label="{escape(kpi.name)}"{sort}>\n'
+        f'  <span class="cell-line">{symbol}<span class="value">{shown}</span>{low_mark}</span>\n'
+        f'  <span class="cell-detail">{detail}</span>\n</td>'
+    )
+
+
+def _detail(figure, kpi: Kpi, texts: _FigureTexts) -> str:
+    """Every text of one KPI in full (value, status, target, n, interval, change): an item of the grid's
+    expandable details."""
+    has_target = figure.target is not None
+    status = f' <span class="status-label">{status_symbol(figure.status)} {texts.label}</span>' if has_target else ""
+    meta = f"target {escape(texts.target)} · " if has_target else ""
+    interval = f'<span class="meta">{escape(texts.interval)}</span>' if texts.interval else ""
+    trend = ""
+    if texts.change:
+        trend = (
+            f'<span class="trend trend-{figure.trend}">{texts.change} <span class="trend-text">against the previous '
+            f"period ({trend_label(figure.trend)})</span></span>"
+        )
+    return (
+        f'\n  <div class="figure-detail {texts.css}">\n    <dt>{escape(kpi.name)}</dt>\n'
+        f"    <dd><strong>{escape(texts.value)}</strong>{status} {low_confidence_mark(figure)}\n"
+        f'      <span class="meta">{meta}n = {figure.sample_size}</span>\n'
+        f"      {interval}\n      {trend}</dd>\n  </div>"
+    )

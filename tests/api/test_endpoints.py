@@ -230,6 +230,20 @@ def test_a_scorecard_period_is_validated(world, api):
     assert client.get(path, {"period": "7d", "channel": "chat"}).json()["channel"] == "chat"
 
 
+def test_a_scorecard_reads_period_and_refuses_the_pages_old_preset_name(world, api):
+    client = api(world.users["root"])
+    path = f"/api/v1/scorecards/agent/{world.users['alice'].pk}/"
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    body = client.get(path, {"period": "90d"}).json()
+    assert (body["date_from"], body["date_to"]) == (str(yesterday - dt.timedelta(days=89)), str(yesterday))
+    custom = client.get(path, {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-31"}).json()
+    assert (custom["date_from"], custom["date_to"]) == ("2026-03-01", "2026-03-31")
+    # Ignored, `preset=` would answer for the default 30 days without a word: it is a field error.
+    old = client.get(path, {"preset": "90d"})
+    assert old.status_code == 400
+    assert old.json()["errors"] == {"preset": ["Unknown parameter: choose the period with `period=`."]}
+
+
 # ---- targets -----------------------------------------------------------------------------
 
 

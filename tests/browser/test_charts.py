@@ -44,7 +44,7 @@ def owls(transactional_db):
 
 def test_a_range_across_years_is_drawn_per_month_with_the_year_and_low_confidence_hollow(page, login, owls):
     login(page, "olga")
-    page.goto(f"/teams/{owls.pk}/?preset=custom&date_from=2025-11-01&date_to=2026-05-20")
+    page.goto(f"/teams/{owls.pk}/?period=custom&date_from=2025-11-01&date_to=2026-05-20")
     page.wait_for_selector("html.charts-ready")
     state = page.evaluate(CHART_STATE, ["csat", 1])
     assert state["labels"] == ["Nov 2025", "Dec 2025", "Jan 2026", "Feb 2026", "Mar 2026", "Apr 2026", "1–20 May 2026"]
@@ -67,7 +67,7 @@ def test_a_range_across_years_is_drawn_per_month_with_the_year_and_low_confidenc
 
 def test_a_one_day_period_has_integer_ticks_for_counts_and_a_whole_scale_for_a_rate(page, login, owls):
     login(page, "olga")
-    page.goto(f"/teams/{owls.pk}/?preset=custom&date_from=2026-01-14&date_to=2026-01-14")
+    page.goto(f"/teams/{owls.pk}/?period=custom&date_from=2026-01-14&date_to=2026-01-14")
     page.wait_for_selector("html.charts-ready")
     assert "trends compare with the day before" in page.locator(".period-current").inner_text()
     volume = page.evaluate(CHART_STATE, ["volume", 0])

@@ -68,7 +68,7 @@ def test_leader_opens_dashboard_switches_period_drills_down_and_opens_an_agent(p
 
     page.get_by_role("link", name="Last 7 days").click()
     page.wait_for_selector("html.charts-ready")
-    assert "preset=7d" in page.url
+    assert "period=7d" in page.url
     assert page.locator(".period-presets a.current").inner_text() == "Last 7 days"
     # Seven KPIs have data and get a chart; NPS and CES (no survey of those kinds) say so instead.
     assert page.locator("figure.chart canvas").count() == 7
@@ -78,7 +78,7 @@ def test_leader_opens_dashboard_switches_period_drills_down_and_opens_an_agent(p
     page.locator(f"a[href^='/teams/{team.pk}/kpis/csat/']").first.click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Customer Satisfaction: the records behind the figure").is_visible()
-    assert "preset=7d" in page.url
+    assert "period=7d" in page.url
     assert page.locator("table.records tbody tr").count() == 21  # 3 agents × 7 days
     screenshot(page, "leader-drill-down")
 
@@ -98,7 +98,7 @@ def test_agent_sees_only_their_own_scorecard(page, phone_page, login, screenshot
     page.wait_for_selector("html.charts-ready")
     assert page.get_by_role("heading", name="My scorecard", level=1).is_visible()
     nav = page.get_by_role("navigation", name="Main")
-    assert nav.get_by_role("link").all_inner_texts() == ["My scorecard", "My reviews"]
+    assert nav.get_by_role("link").all_inner_texts() == ["My scorecard", "My reviews", "My quality"]
     assert "Bruno" not in page.content()
     screenshot(page, "agent-scorecard")
 

@@ -1,6 +1,7 @@
-"""Layout in Debian's Chromium: no page of any role scrolls sideways on a phone (390 × 844) or a laptop
-(1280 × 800); the team dashboard answers "who needs me" above the fold, shows the volume column without
-scrolling, sorts its grid from the keyboard, and a phone shows each KPI's status next to its value.
+"""Layout in Debian's Chromium: no page of any role (quality pages included) scrolls sideways on a phone
+(390 × 844) or a laptop (1280 × 800); the team dashboard answers "who needs me" above the fold, shows the
+volume column without scrolling, sorts its grid from the keyboard, and a phone shows each KPI's status next
+to its value.
 """
 
 import datetime as dt
@@ -9,6 +10,9 @@ import pytest
 from django.utils import timezone
 
 from kpis.models import Scope, Target
+from kpis.quality import services as quality
+from kpis.quality.forms import default_week_start
+from kpis.quality.models import Stratum
 from kpis.services import snapshots_compute
 from tests.browser.chromium import LAPTOP, PHONE
 from tests.factories import (
@@ -20,8 +24,9 @@ from tests.factories import (
     TeamFactory,
     TicketFactory,
 )
+from tests.quality.helpers import answers, published_rubric
 from tests.reviews.helpers import shared_review
-from tickets.models import ImportRun
+from tickets.models import ImportRun, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -91,7 +96,106 @@ def world(transactional_db):
         rows_created=80,
     )
     target = Target.objects.get(kpi="csat")
-    return {"team": team, "agents": agents, "review": review, "run": run, "target": target}
+    return {
+        "team": team,
+        "agents": agents,
+        "review": review,
+        "run": run,
+        "target": target,
+        "quality": quality_world(team, lena, agents),
+    }
+
+
+def quality_world(team, lena, agents) -> dict:
+    """Quality pages with content: a published rubric, two reviews of Alice (one disputed), last week's
+    sample, a calibration with Bruno as reviewer (two tickets scored by both, one left for Lena to score)."""
+    alice, bruno = agents[0], agents[1]
+    version = published_rubric(lena, team, name="Falcons customer care conversation rubric")
+    tickets = list(Ticket.objects.filter(team=team).order_by("pk"))
+    of = {agent.pk: [t for t in tickets if t.agent_id == agent.pk] for agent in agents}
+
+    def review(ticket, **ratings):
+        scores = answers(version, **ratings)
+        return quality.quality_review_create(
+            reviewer=lena, ticket=ticket, rubric_version=version, scores=scores, summary="Well done.", submit=True
+        )
+
+    disputed = review(of[alice.pk][0], Greeting=2, Accuracy=1, Empathy=3)
+    quality.dispute_raise(review=disputed, actor=alice, reason="The customer confirmed the answer was right. " * 3)
+    undisputed = review(of[alice.pk][1], Greeting=2, Accuracy=4, Empathy="na")
+    assignment = quality.assignment_draw(
+        team=team,
+        week_start=default_week_start(),
+        per_agent=2,
+        strata=[Stratum.LOW_CSAT, Stratum.REOPENED],
+        seed=3,
+        actor=lena,
+    )
+    quality.reviewer_role_grant(team=team, user=bruno, actor=lena)
+    session_tickets = [of[agents[2].pk][0], of[agents[3].pk][0], of[agents[2].pk][1]]
+    session = quality.calibration_create(
+        actor=lena,
+        team=team,
+        rubric_version=version,
+        title="Calibration of the refund and delivery tickets, week of the long holiday",
+        tickets=session_tickets,
+        reviewers=[lena, bruno],
+    )
+    for ticket in session_tickets[:2]:
+        for reviewer, accuracy in ((lena, 4), (bruno, 3)):
+            quality.calibration_score_save(
+                session=session,
+                ticket=ticket,
+                actor=reviewer,
+                scores=answers(version, Greeting=2, Accuracy=accuracy, Empathy=3),
+                submit=True,
+            )
+        quality.calibration_reference_settle(
+            session=session, ticket=ticket, actor=lena, scores=answers(version, Greeting=2, Accuracy=4, Empathy=3)
+        )
+    return {
+        "rubric": version.rubric,
+        "disputed": disputed,
+        "undisputed": undisputed,
+        "assignment": assignment,
+        "session": session,
+        "unscored": session_tickets[2],
+        "unreviewed": of[agents[3].pk][1],
+    }
+
+
+def quality_pages(world) -> dict[str, list[str]]:
+    """The quality pages of each role, with their widest content (tables, forms, long names)."""
+    team, alice, q = world["team"], world["agents"][0], world["quality"]
+    session = q["session"].pk
+    seen_by_managers = [
+        "/quality/",
+        f"/quality/teams/{team.pk}/",
+        f"/quality/agents/{alice.pk}/",
+        "/quality/rubrics/",
+        f"/quality/rubrics/{q['rubric'].pk}/",
+        f"/quality/reviews/{q['disputed'].pk}/",
+        "/quality/disputes/",
+        "/quality/assignments/",
+        f"/quality/assignments/{q['assignment'].pk}/",
+        "/quality/calibrations/",
+        f"/quality/calibrations/{session}/",
+    ]
+    writing = [
+        f"/quality/tickets/{q['unreviewed'].pk}/review/",
+        f"/quality/calibrations/{session}/tickets/{q['unscored'].pk}/reference/",
+    ]
+    return {
+        "lena": [*seen_by_managers, *writing, f"/quality/calibrations/{session}/tickets/{q['unscored'].pk}/"],
+        "alice": [
+            f"/quality/agents/{alice.pk}/",
+            f"/quality/reviews/{q['disputed'].pk}/",
+            f"/quality/reviews/{q['undisputed'].pk}/",
+            "/quality/disputes/",
+        ],
+        "hanna": seen_by_managers,
+        "adam": [*seen_by_managers, *writing],  # the admin is not the reviewer: the settle forms show
+    }
 
 
 def role_pages(world):
@@ -108,12 +212,13 @@ def role_pages(world):
         f"/reviews/{review.pk}/",
     ]
     writer_pages = [f"/targets/{world['target'].pk}/", f"/targets/new/?scope=agent&agent={alice.pk}", "/imports/"]
-    return {
+    pages = {
         "lena": [*team_pages, *writer_pages, f"/imports/{run.pk}/"],
         "alice": ["/me/", f"/agents/{alice.pk}/kpis/csat/", "/reviews/", f"/reviews/{review.pk}/", "/accounts/token/"],
         "hanna": team_pages,
         "adam": [*team_pages, *writer_pages, f"/imports/{run.pk}/"],
     }
+    return {user: [*paths, *quality_pages(world)[user]] for user, paths in pages.items()}
 
 
 def overflowing_pages(page, paths):

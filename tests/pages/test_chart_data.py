@@ -22,7 +22,7 @@ def chart(data: dict, code: str) -> dict:
 
 
 def custom(first: dt.date, last: dt.date) -> str:
-    return f"?preset=custom&date_from={first.isoformat()}&date_to={last.isoformat()}"
+    return f"?period=custom&date_from={first.isoformat()}&date_to={last.isoformat()}"
 
 
 def test_a_daily_trend_carries_iso_dates_sample_sizes_and_low_confidence(

@@ -31,7 +31,7 @@ PAGES = [
     ("/me/", OWN_SCORECARD),
     ("/teams/", LISTS),
     ("/teams/{team}/", TEAM_DETAIL),
-    ("/teams/{team}/?preset=custom&date_from=2026-01-01&date_to=2026-01-31", TEAM_DETAIL),
+    ("/teams/{team}/?period=custom&date_from=2026-01-01&date_to=2026-01-31", TEAM_DETAIL),
     ("/teams/{team}/pitfalls/", TEAM_DETAIL),
     ("/teams/{team}/kpis/csat/", TEAM_DETAIL),
     ("/teams/{team}/kpis/aht/?channel=email", TEAM_DETAIL),

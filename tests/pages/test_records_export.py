@@ -24,7 +24,7 @@ def test_ticket_export_quotes_formula_like_text(client, leader, team, agent, tod
     TicketFactory(agent=agent, external_id=formula, category=formula, created_at=at(today, 1), handle_time_seconds=95)
     compute(days=2)
     client.force_login(leader)
-    header, row = csv_rows(client.get(f"/teams/{team.pk}/kpis/aht/export.csv?preset=today"))
+    header, row = csv_rows(client.get(f"/teams/{team.pk}/kpis/aht/export.csv?period=today"))
     assert header == TICKET_COLUMNS
     quoted = "'" + formula
     assert [row[header.index(name)] for name in ("external_id", "team", "agent", "category")] == [quoted] * 4
@@ -43,7 +43,7 @@ def test_survey_export_quotes_formula_like_text(client, leader, team, agent, tod
     )
     compute(days=2)
     client.force_login(leader)
-    header, row = csv_rows(client.get(f"/agents/{agent.pk}/kpis/csat/export.csv?preset=today"))
+    header, row = csv_rows(client.get(f"/agents/{agent.pk}/kpis/csat/export.csv?period=today"))
     assert header == SURVEY_COLUMNS
     quoted = "'" + formula
     for name in ("external_id", "agent", "category", "comment"):

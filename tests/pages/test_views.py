@@ -63,8 +63,8 @@ def test_dashboard_shows_values_targets_samples_and_who_needs_coaching(
     # The org row counts carol's ticket and response too: 12 of 16 responses positive.
     assert "n = 16" in page and "n = 17" in page
     assert 'id="chart-data"' in page
-    assert f"/teams/{team.pk}/kpis/csat/?preset=30d" in page
-    assert f"/agents/{agent.pk}/kpis/csat/?preset=30d" in page
+    assert f"/teams/{team.pk}/kpis/csat/?period=30d" in page
+    assert f"/agents/{agent.pk}/kpis/csat/?period=30d" in page
 
 
 def test_dashboard_lists_channels_and_categories(client, leader, team, team_data):
@@ -80,17 +80,17 @@ def test_dashboard_lists_channels_and_categories(client, leader, team, team_data
 
 def test_period_presets_switch_the_period(client, leader, team, team_data, today):
     client.force_login(leader)
-    page = text(client.get(f"/teams/{team.pk}/?preset=7d"))
+    page = text(client.get(f"/teams/{team.pk}/?period=7d"))
     yesterday = today - dt.timedelta(days=1)  # presets judge complete days
     start = yesterday - dt.timedelta(days=6)
     assert f"{start:%d %b %Y} – {yesterday:%d %b %Y}" in page
-    assert '<a href="?preset=7d" aria-current="true" class="current">Last 7 days</a>' in page
-    assert "/kpis/csat/?preset=7d" in page
+    assert '<a href="?period=7d" aria-current="true" class="current">Last 7 days</a>' in page
+    assert "/kpis/csat/?period=7d" in page
 
 
 def test_a_custom_range_without_data_shows_the_empty_state(client, leader, team, team_data):
     client.force_login(leader)
-    page = text(client.get(f"/teams/{team.pk}/?preset=custom&date_from=2020-01-01&date_to=2020-01-31"))
+    page = text(client.get(f"/teams/{team.pk}/?period=custom&date_from=2020-01-01&date_to=2020-01-31"))
     assert "01 Jan 2020 – 31 Jan 2020" in page
     assert "No data for 01 Jan 2020 – 31 Jan 2020" in page
     assert "Nothing to judge without data." in page
@@ -101,8 +101,8 @@ def test_a_custom_range_without_data_shows_the_empty_state(client, leader, team,
     [
         ("date_from=2026-02-10&date_to=2026-02-01", "The end date is before the start date."),
         ("date_from=yesterday&date_to=2026-02-01", "Give a date as YYYY-MM-DD."),
-        ("preset=custom", "Give a date as YYYY-MM-DD."),
-        ("preset=decade", "Select a valid choice."),
+        ("period=custom", "Give a date as YYYY-MM-DD."),
+        ("period=decade", "Select a valid choice."),
     ],
 )
 def test_custom_range_errors_are_shown_next_to_the_fields(client, leader, team, team_data, query, message):
@@ -134,11 +134,11 @@ def test_agent_scorecard_shows_interval_target_and_team_context(client, agent, o
 
 def test_leader_sees_an_agents_scorecard_with_review_and_target_links(client, leader, agent, team_data):
     client.force_login(leader)
-    page = text(client.get(f"/agents/{agent.pk}/?preset=90d"))
+    page = text(client.get(f"/agents/{agent.pk}/?period=90d"))
     assert f"<h1>{agent}</h1>" in page
     assert f'href="/reviews/new/?agent={agent.pk}"' in page
     assert f"/targets/new/?scope=agent&amp;agent={agent.pk}" in page
-    assert f"/agents/{agent.pk}/kpis/csat/?preset=90d" in page
+    assert f"/agents/{agent.pk}/kpis/csat/?period=90d" in page
 
 
 def test_hr_reads_a_scorecard_without_write_links(client, hr, agent, team_data):
@@ -178,16 +178,16 @@ def test_drill_down_is_paginated(client, leader, team, agent, today):
         )
     compute(days=3)
     client.force_login(leader)
-    first = text(client.get(f"/teams/{team.pk}/kpis/csat/?preset=7d"))
+    first = text(client.get(f"/teams/{team.pk}/kpis/csat/?period=7d"))
     assert first.count('<th scope="row">S-') == 50
-    assert "Page 1 of 2" in first and "preset=7d&amp;page=2" in first
-    second = text(client.get(f"/teams/{team.pk}/kpis/csat/?preset=7d&page=2"))
+    assert "Page 1 of 2" in first and "period=7d&amp;page=2" in first
+    second = text(client.get(f"/teams/{team.pk}/kpis/csat/?period=7d&page=2"))
     assert second.count('<th scope="row">S-') == 5
 
 
 def test_csv_export_of_an_agents_tickets(client, leader, agent, team_data):
     client.force_login(leader)
-    response = client.get(f"/agents/{agent.pk}/kpis/aht/export.csv?preset=7d")
+    response = client.get(f"/agents/{agent.pk}/kpis/aht/export.csv?period=7d")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="aht-alice-')
@@ -204,7 +204,7 @@ def test_csv_export_of_survey_responses_quotes_formula_like_comments(client, lea
     SurveyResponseFactory(agent=agent, score=2, comment='=HYPERLINK("x")', responded_at=at(today, 1))
     compute(days=2)
     client.force_login(leader)
-    response = client.get(f"/teams/{team.pk}/kpis/csat/export.csv?preset=today")
+    response = client.get(f"/teams/{team.pk}/kpis/csat/export.csv?period=today")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == [
         "external_id", "team", "agent", "agent_email", "kind", "score",

@@ -1,0 +1,99 @@
+"""A cache of the figures a period page shows, keyed by everything they are computed from.
+
+A dashboard's figures are a function of its snapshot rows, the targets of its period, the period itself and
+the code that computes and formats them. The key names each of those exactly:
+
+- the snapshots, by the stamp every computation writing them leaves in the same transaction
+  (`selectors.figures_version`): a live refresh or a recompute changes the key the moment its rows are
+  visible, so a page never shows figures older than the rows it would read;
+- the targets, by the fields of every target in force in the period, read by the page anyway (a target
+  saved, edited or deleted changes the key at once, before any recompute);
+- the period, its grain and the query its links carry;
+- the code, by a digest of the modules that compute and format figures (a deploy starts afresh) and the
+  settings they read;
+- the database, so two databases sharing one cache never meet.
+
+Only figures are cached: who may open the page, who the team's agents are, names, goals and reviews are read
+for each request. Nothing in an entry depends on the viewer. Without a stamp (snapshots never computed) or
+with `KPI_PAGE_CACHE_SECONDS` = 0 nothing is cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+
+from .targets import TargetResolver
+
+T = TypeVar("T")
+
+_KPIS_DIR = Path(__file__).resolve().parent
+# The modules whose code decides a figure and its text.
+_CODE = (
+    "formatting.py",
+    "formulas.py",
+    "page_cache.py",
+    "registry.py",
+    "selectors.py",
+    "stats.py",
+    "targets.py",
+    "views.py",
+    "templatetags/pulse.py",
+)
+CODE_DIGEST = hashlib.sha256(b"".join((_KPIS_DIR / name).read_bytes() for name in _CODE)).hexdigest()[:16]
+
+
+def targets_digest(resolver: TargetResolver) -> str:
+    """A digest of every field of the period's targets that a figure or its text reads."""
+    fields = sorted(
+        (
+            target.pk,
+            target.kpi,
+            target.scope,
+            target.team_id,
+            target.agent_id,
+            target.channel,
+            target.effective_from.isoformat(),
+            target.effective_to.isoformat() if target.effective_to else "",
+            repr(target.value),
+            repr(target.stretch),
+        )
+        for target in resolver.targets
+    )
+    return hashlib.sha256(repr(fields).encode()).hexdigest()[:24]
+
+
+def cached_figures(
+    kind: str, *, version, resolver: TargetResolver, using: str, parts: tuple, build: Callable[[], T]
+) -> T:
+    """`build()`, or what it returned for the same snapshots (`version`), targets, `parts` (period, grain,
+    links) and code: the entry is read, or built and stored, under a key naming all of them."""
+    timeout = settings.KPI_PAGE_CACHE_SECONDS
+    if not timeout or version is None:
+        return build()
+    source = repr(
+        (
+            CODE_DIGEST,
+            settings.KPI_MIN_SAMPLE,
+            connections[using].settings_dict["NAME"],
+            version,
+            targets_digest(resolver),
+            parts,
+        )
+    )
+    key = f"pulse:figures:{kind}:{hashlib.sha256(source.encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is not None:
+        return pickle.loads(zlib.decompress(found))
+    value = build()
+    # Compressed: a team of 100's figures pickle to ~870 kB of repetitive HTML, ~60 kB once compressed.
+    cache.set(key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1), timeout)
+    return value

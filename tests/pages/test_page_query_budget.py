@@ -1,0 +1,106 @@
+"""The team dashboard and the scorecards cost one exact number of queries, for a team of 10 agents or of 100
+and over 30 days or 365 (issue 15): every figure of a page is read from snapshots in one query.
+
+The budgets, counted from the request's start, with the savepoint and its release that open and close the
+request's transaction (ATOMIC_REQUESTS inside the test's own transaction):
+- dashboard, first read of its period (each URL below is read once; a read served from the cache skips the
+  sums, tests/pages/test_page_cache.py): session, user, the leader's teams, the team, the targets, the
+  computation stamps (kpis.page_cache), the snapshot sums (agents, team, org, channels, categories, trend),
+  the agents, the coaching goals, the unread notifications = 10 + 2;
+- an agent's scorecard: session, user, the leader's teams, the agent, the targets, the snapshot sums (agent,
+  channels, trend, team, team trend), when the figures were computed, the goals, whether the viewer sees the
+  agent's team, the unread notifications, the reviews = 11 + 2;
+- an agent's own scorecard (/me/): the same but the leader's teams and the team check = 9 + 2.
+"""
+
+import datetime as dt
+
+import pytest
+
+from kpis.models import Scope, Target
+from tests.factories import AgentFactory, LeaderFactory, TeamFactory
+from tests.pages.conftest import activity, compute
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_QUERIES = 12
+SCORECARD_QUERIES = 13
+OWN_SCORECARD_QUERIES = 11
+# Days with activity, spread over the year so the 365-day period reads many more days than the 30-day one.
+ACTIVE_DAYS_AGO = (1, 2, 29, 120, 250, 364)
+
+
+def build(name: str, agents: int, today: dt.date):
+    """A team of `agents` agents, each with tickets and surveys on ACTIVE_DAYS_AGO in two channels."""
+    team = TeamFactory(name=name, slug=name.lower(), timezone="Europe/Paris")
+    members = [AgentFactory(team=team, first_name=f"{name} {index:03d}") for index in range(agents)]
+    for index, agent in enumerate(members):
+        for days_ago in ACTIVE_DAYS_AGO:
+            activity(
+                agent,
+                today - dt.timedelta(days=days_ago),
+                tickets=1,
+                csat=[(5, 2)[index % 2]],
+                channel=("chat", "email")[days_ago % 2],
+                category=("billing", "returns")[index % 2],
+            )
+    # In force since before the year: no target changes inside either period.
+    Target.objects.create(
+        kpi="csat", scope=Scope.TEAM, team=team, effective_from=today - dt.timedelta(days=400), value=80
+    )
+    return team, members
+
+
+def period(days: int, today: dt.date) -> str:
+    return f"period=custom&date_from={today - dt.timedelta(days=days)}&date_to={today - dt.timedelta(days=1)}"
+
+
+@pytest.fixture
+def teams(today):
+    ten = build("Ten", 10, today)
+    hundred = build("Hundred", 100, today)
+    Target.objects.create(kpi="aht", scope=Scope.ORG, effective_from=today - dt.timedelta(days=400), value=250)
+    compute(days=366)
+    return ten, hundred
+
+
+def test_the_dashboard_costs_the_same_queries_for_10_or_100_agents_over_30_or_365_days(
+    client, today, teams, django_assert_num_queries
+):
+    client.force_login(LeaderFactory(teams=[team for team, _ in teams]))
+    client.get("/teams/")  # the session's first read is not the page's
+    for team, members in teams:
+        for days in (30, 365):
+            with django_assert_num_queries(DASHBOARD_QUERIES):
+                response = client.get(f"/teams/{team.pk}/?{period(days, today)}")
+            page = response.content.decode()
+            assert response.status_code == 200
+            assert page.count('<tbody class="agent-group') == len(members)  # one grid row per agent
+            assert f"/agents/{members[-1].pk}/kpis/csat/?{period(days, today)}" in page.replace("&amp;", "&")
+
+
+def test_a_scorecard_costs_the_same_queries_for_an_agent_of_10_or_100_over_30_or_365_days(
+    client, today, teams, django_assert_num_queries
+):
+    client.force_login(LeaderFactory(teams=[team for team, _ in teams]))
+    client.get("/teams/")
+    for _, members in teams:
+        for days in (30, 365):
+            with django_assert_num_queries(SCORECARD_QUERIES):
+                response = client.get(f"/agents/{members[0].pk}/?{period(days, today)}")
+            assert response.status_code == 200
+    # The 365-day period reads the year's activity: six days of one ticket each.
+    page = client.get(f"/agents/{teams[0][1][0].pk}/?{period(365, today)}").content.decode()
+    assert "6 tickets" in page
+
+
+def test_an_agent_s_own_scorecard_costs_the_same_queries_in_a_team_of_10_or_100(
+    client, today, teams, django_assert_num_queries
+):
+    for _, members in teams:
+        client.force_login(members[1])
+        client.get("/")
+        for days in (30, 365):
+            with django_assert_num_queries(OWN_SCORECARD_QUERIES):
+                response = client.get(f"/me/?{period(days, today)}")
+            assert response.status_code == 200
