@@ -124,8 +124,27 @@ def period_from_params(
 # ---- figures -----------------------------------------------------------------------------
 
 
+class _SampleSize:
+    """A figure's sample size (records, or n reviews for a sampled ratio) and its low-confidence flag."""
+
+    kpi: Kpi
+    numerator: float
+    denominator: int
+    units: int | None
+
+    @property
+    def sample_size(self) -> int:
+        if self.units is not None:
+            return self.units
+        return self.kpi.sample_size(self.numerator, self.denominator)
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.kpi.low_confidence(self.sample_size)
+
+
 @dataclass
-class KpiFigure:
+class KpiFigure(_SampleSize):
     """One KPI for one subject over a period, ready for a page, the API or a review."""
 
     kpi: Kpi
@@ -151,16 +170,6 @@ class KpiFigure:
     @property
     def code(self) -> str:
         return self.kpi.code
-
-    @property
-    def sample_size(self) -> int:
-        if self.units is not None:
-            return self.units
-        return self.kpi.sample_size(self.numerator, self.denominator)
-
-    @property
-    def low_confidence(self) -> bool:
-        return self.kpi.low_confidence(self.sample_size)
 
     @property
     def target_value(self) -> float | None:
@@ -756,7 +765,7 @@ def series_buckets(period: Period, grain: Grain) -> list[Period]:
 
 
 @dataclass
-class SeriesPoint:
+class SeriesPoint(_SampleSize):
     """One point of a trend: a day, week or month (cut to the period) and its exact roll-up."""
 
     kpi: Kpi
@@ -771,16 +780,6 @@ class SeriesPoint:
     @property
     def value(self) -> float | None:
         return self.kpi.value(self.numerator, self.denominator)
-
-    @property
-    def sample_size(self) -> int:
-        if self.units is not None:
-            return self.units
-        return self.kpi.sample_size(self.numerator, self.denominator)
-
-    @property
-    def low_confidence(self) -> bool:
-        return self.kpi.low_confidence(self.sample_size)
 
 
 def kpi_series(

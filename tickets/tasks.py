@@ -9,21 +9,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
 from .importing.runs import import_files_purge, import_run_execute, import_run_fail
+from .task_options import LONG_TASK_OPTIONS
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="tickets.import_run",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=25 * 60,
-    time_limit=30 * 60,
-)
+@shared_task(name="tickets.import_run", **LONG_TASK_OPTIONS)
 def import_run_task(import_run_id: int) -> str:
     """Run one uploaded import; safe to re-run (rows are upserted by external_id)."""
     try:

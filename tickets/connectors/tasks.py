@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
+from ..task_options import LONG_TASK_OPTIONS
 from .models import Connection, SyncRun
 
 
-@shared_task(
-    name="tickets.connectors.sync",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=25 * 60,
-    time_limit=30 * 60,
-)
+@shared_task(name="tickets.connectors.sync", **LONG_TASK_OPTIONS)
 def connection_sync_task(connection_id: int, trigger: str = SyncRun.Trigger.POLL) -> str:
     """Sync one connection; safe to re-run (the cursor resumes, upserts are idempotent), one at a time."""
     from .sync import connection_sync
