@@ -111,6 +111,14 @@ def in_force_between(date_from, date_to) -> Q:
     return Q(effective_from__lte=date_to) & (Q(effective_to__isnull=True) | Q(effective_to__gte=date_from))
 
 
+class Statistic(models.TextChoices):
+    """Which figure of a KPI a target is set on: the mean (every KPI), or for a time KPI its median or p90."""
+
+    MEAN = "mean", "Mean"
+    MEDIAN = "median", "Median"
+    P90 = "p90", "90th percentile"
+
+
 class TargetQuerySet(models.QuerySet):
     def in_force(self, day) -> TargetQuerySet:
         """Targets in force on `day`."""
@@ -153,6 +161,12 @@ class Target(models.Model):
     )
 
     kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
+    statistic = models.CharField(
+        max_length=8,
+        choices=Statistic.choices,
+        default=Statistic.MEAN,
+        help_text="The figure the target is on: the mean, or for a time KPI its median or 90th percentile.",
+    )
     scope = models.CharField(max_length=8, choices=Scope.choices)
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="targets")
     agent = models.ForeignKey(

@@ -36,6 +36,14 @@ class SurveyResponse(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="survey_responses"
     )
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="survey_responses")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+        help_text="The account the respondent belongs to.",
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     score = models.IntegerField()
     comment = models.TextField(blank=True)

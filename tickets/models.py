@@ -36,6 +36,12 @@ class Priority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
+class BusinessSecondsSource(models.TextChoices):
+    NONE = "", "Not computed"
+    PULSE = "pulse", "Pulse, from the team's schedule"
+    HELPDESK = "helpdesk", "The helpdesk's own business-hours figures"
+
+
 class Ticket(models.Model):
     external_id = models.CharField(max_length=255, unique=True, help_text="The helpdesk's id for this ticket.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -57,6 +63,30 @@ class Ticket(models.Model):
     )
     agent_replies = models.IntegerField(default=0, help_text="Agent interactions until solved.")
     reopened_count = models.IntegerField(default=0)
+    # Business-hours durations (issue "Time KPIs as leaders measure them"): seconds within the team's opening
+    # hours from created_at to first_response_at and to solved_at. Computed at ingestion from the team's
+    # schedule (source "pulse"), or kept as the helpdesk gave them (source "helpdesk").
+    first_response_business_seconds = models.IntegerField(
+        null=True, blank=True, help_text="Seconds within business hours from created to first response."
+    )
+    resolution_business_seconds = models.IntegerField(
+        null=True, blank=True, help_text="Seconds within business hours from created to solved."
+    )
+    business_seconds_source = models.CharField(
+        max_length=16,
+        choices=BusinessSecondsSource.choices,
+        blank=True,
+        default="",
+        help_text="Who computed the business-hours durations: Pulse from the team's schedule, or the helpdesk.",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        help_text="The account (requester's organisation) the ticket was for.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -79,6 +109,14 @@ class Ticket(models.Model):
             ),
             models.CheckConstraint(condition=Q(agent_replies__gte=0), name="ticket_agent_replies_non_negative"),
             models.CheckConstraint(condition=Q(reopened_count__gte=0), name="ticket_reopened_non_negative"),
+            models.CheckConstraint(
+                condition=Q(first_response_business_seconds__isnull=True) | Q(first_response_business_seconds__gte=0),
+                name="ticket_first_response_business_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution_business_seconds__isnull=True) | Q(resolution_business_seconds__gte=0),
+                name="ticket_resolution_business_non_negative",
+            ),
         ]
         indexes = [
             models.Index(fields=["team", "created_at"], name="ticket_team_created"),

@@ -74,6 +74,7 @@ LOCAL_APPS = [
     "kpis",
     "kpis.reviews",
     "kpis.quality",
+    "tickets.customers",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -34,6 +34,7 @@ def team_target(team, leader):
 def target_form(target: Target, **changes) -> dict:
     data = {
         "kpi": target.kpi,
+        "statistic": target.statistic,
         "scope": target.scope,
         "team": target.team_id or "",
         "agent": target.agent_id or "",
@@ -64,6 +65,7 @@ def test_an_admin_change_of_a_target_is_audited(admin_client, team_target):
 def test_an_admin_create_of_a_target_is_audited(admin_client, team):
     form = {
         "kpi": "csat",
+        "statistic": "mean",
         "scope": Scope.TEAM,
         "team": team.pk,
         "channel": "",
