@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.audit import audit_record
 from accounts.models import Team
+from accounts.schedules.services import tickets_business_seconds_fill
 from accounts.scoping import record_write_scope
 from config.errors import ApplicationError, BatchValidationError
 from kpis.days import local_date
@@ -18,13 +19,14 @@ from kpis.services import snapshot_days_mark_dirty
 
 from .batch import (
     EXTERNAL_ID_OUT_OF_SCOPE,
+    CustomerNames,
     ScopedNames,
     add_error,
     check_batch,
     refuse_non_writer,
     validate_instance,
 )
-from .models import Ticket
+from .models import BusinessSecondsSource, Ticket
 
 # Every field an upsert writes (external_id is the key).
 TICKET_WRITE_FIELDS = (
@@ -42,6 +44,10 @@ TICKET_WRITE_FIELDS = (
     "reopened_count",
 )
 TICKET_DATE_FIELDS = ("created_at", "first_response_at", "solved_at")
+# The helpdesk's own business-hours durations (Zendesk's metric sets and exports, Freshdesk's export): a record
+# with business_seconds_source "helpdesk" carries them and they are stored as given; any other record leaves
+# them to Pulse's computation from the team's schedule.
+TICKET_HELPDESK_BUSINESS_FIELDS = ("first_response_business_seconds", "resolution_business_seconds")
 
 
 @dataclass
@@ -73,6 +79,7 @@ def tickets_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
     errors: dict[int, dict[str, list[str]]] = {}
     check_batch(records, errors)
     names = ScopedNames(records, scope)
+    customers = CustomerNames(records)
     external_ids = [str(r.get("external_id") or "").strip() for r in records]
     existing = {t.external_id: t for t in Ticket.objects.filter(external_id__in=external_ids).select_related("team")}
 
@@ -98,7 +105,15 @@ def tickets_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
         for name in ("agent_replies", "reopened_count"):
             if getattr(ticket, name) is None:
                 setattr(ticket, name, 0)
-        validate_instance(ticket, index, errors, exclude=("agent", "team", "external_id"))
+        # The customer: named by external id; a record that does not mention it keeps the stored one.
+        ticket.customer_id = customers.customer_id(
+            record, index, errors, otherwise=before.customer_id if before is not None else None
+        )
+        if record.get("business_seconds_source") == BusinessSecondsSource.HELPDESK:
+            ticket.business_seconds_source = BusinessSecondsSource.HELPDESK
+            for name in TICKET_HELPDESK_BUSINESS_FIELDS:
+                setattr(ticket, name, record.get(name))
+        validate_instance(ticket, index, errors, exclude=("agent", "team", "external_id", "customer"))
         tickets.append(ticket)
     if errors:
         raise BatchValidationError(errors)
@@ -110,11 +125,19 @@ def tickets_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
         if before is not None:
             dirty |= ticket_days(before.team, [getattr(before, name) for name in TICKET_DATE_FIELDS])
     with transaction.atomic():
+        # Pulse's business seconds from the teams' schedules, for every ticket not carrying the helpdesk's own.
+        tickets_business_seconds_fill(tickets)
         saved = Ticket.objects.bulk_create(
             tickets,
             update_conflicts=True,
             unique_fields=["external_id"],
-            update_fields=[*TICKET_WRITE_FIELDS, "updated_at"],
+            update_fields=[
+                *TICKET_WRITE_FIELDS,
+                "customer",
+                *TICKET_HELPDESK_BUSINESS_FIELDS,
+                "business_seconds_source",
+                "updated_at",
+            ],
         )
         dirty |= _survey_days_of_moved_tickets(tickets, existing)
         snapshot_days_mark_dirty(team_days=dirty)
@@ -144,6 +167,9 @@ def ticket_to_record(ticket: Ticket) -> dict[str, Any]:
         name: getattr(ticket, name) for name in TICKET_WRITE_FIELDS if name not in ("agent", "team")
     }
     record.update(external_id=ticket.external_id, agent=ticket.agent_id, team=ticket.team_id)
+    if ticket.business_seconds_source == BusinessSecondsSource.HELPDESK:  # a partial update keeps the helpdesk's
+        record.update({name: getattr(ticket, name) for name in TICKET_HELPDESK_BUSINESS_FIELDS})
+        record["business_seconds_source"] = BusinessSecondsSource.HELPDESK
     return record
 
 

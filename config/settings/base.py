@@ -75,6 +75,7 @@ LOCAL_APPS = [
     "kpis.reviews",
     "kpis.quality",
     "tickets.customers",
+    "accounts.schedules",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -264,6 +265,7 @@ CELERY_TASK_ROUTES = {
     "kpis.reviews.*": {"queue": "export"},
     "kpis.export*": {"queue": "export"},
     "kpis.*": {"queue": "refresh"},
+    "schedules.*": {"queue": "refresh"},
     "tickets.connectors.*": {"queue": "sync"},
     "tickets.*": {"queue": "import"},
 }
