@@ -15,8 +15,13 @@ Builds N agents × D days of demo-like data, then times, in the same run and alt
   quotient for the value, no target, interval or status, no delete, no lock. The team sums per
   ticket category the recompute also writes count against it: the floor does not write them.
 
-The records carry ticket categories and the org has targets (benchmarks org-wide, a team target per
-team, agent targets for every fourth agent), so every row looks its target up as in production.
+With `--rounds` the recompute is also timed with the time KPIs' distributions of durations switched off
+(`kpis.compute.STORE_DISTRIBUTIONS`), alternating in the same rounds: `ratio_distributions` is what storing
+them costs (issue 17: at most 1.5×).
+
+The records carry ticket categories and business-hours durations, and the org has targets (benchmarks
+org-wide, a team target per team, agent targets for every fourth agent), so every row looks its target up
+as in production.
 Each figure is wall time; where PostgreSQL runs on this machine, `cpu_s` adds the CPU seconds of this
 process and its database backend, which other work on a shared machine stretches far less.
 Prints one JSON object as its last line.
@@ -53,7 +58,8 @@ FLOOR_QUERIES = {
         GROUP BY tm.id, 1, 2, 3""",
     "first_response_at": """
         SELECT (t.first_response_at AT TIME ZONE tm.timezone)::date, t.agent_id, t.channel,
-               SUM(EXTRACT(EPOCH FROM t.first_response_at - t.created_at)), COUNT(*)
+               SUM(EXTRACT(EPOCH FROM t.first_response_at - t.created_at)), COUNT(*),
+               SUM(t.first_response_business_seconds), COUNT(t.first_response_business_seconds)
         FROM tickets_ticket t JOIN accounts_team tm ON tm.id = t.team_id
         WHERE t.first_response_at >= %(start)s AND t.first_response_at < %(end)s
         GROUP BY tm.id, 1, 2, 3""",
@@ -62,6 +68,8 @@ FLOOR_QUERIES = {
                SUM(t.handle_time_seconds) FILTER (WHERE s AND t.handle_time_seconds IS NOT NULL),
                COUNT(*) FILTER (WHERE s AND t.handle_time_seconds IS NOT NULL),
                SUM(EXTRACT(EPOCH FROM t.solved_at - t.created_at)) FILTER (WHERE s),
+               SUM(t.resolution_business_seconds) FILTER (WHERE s),
+               COUNT(t.resolution_business_seconds) FILTER (WHERE s),
                COUNT(*) FILTER (WHERE s AND t.agent_replies = 1 AND t.reopened_count = 0),
                COUNT(*) FILTER (WHERE s)
         FROM tickets_ticket t JOIN accounts_team tm ON tm.id = t.team_id,
@@ -88,7 +96,7 @@ FLOOR_QUERIES = {
 TICKETS = (
     "tickets_ticket x",
     "x.status, x.created_at, x.first_response_at, x.solved_at, x.handle_time_seconds, x.agent_replies,"
-    " x.reopened_count",
+    " x.reopened_count, x.first_response_business_seconds, x.resolution_business_seconds",
 )
 SURVEYS = ("surveys_surveyresponse x LEFT JOIN tickets_ticket tk ON tk.id = x.ticket_id", "x.kind, x.score")
 SOLVED = "x.solved_at IS NOT NULL AND x.status IN ('solved', 'closed')"
@@ -102,8 +110,13 @@ WRITE_FLOOR_FAMILIES = {
     "first_response_at": (
         TICKETS,
         "x.channel",
-        {"frt_num": "SUM(EXTRACT(EPOCH FROM x.first_response_at - x.created_at))", "n": "COUNT(*)"},
-        [("frt", "frt_num", "n", False)],
+        {
+            "frt_num": "SUM(EXTRACT(EPOCH FROM x.first_response_at - x.created_at))",
+            "n": "COUNT(*)",
+            "frtb_num": "SUM(x.first_response_business_seconds)",
+            "frtb_den": "COUNT(x.first_response_business_seconds)",
+        },
+        [("frt", "frt_num", "n", False), ("frt_business", "frtb_num", "frtb_den", False)],
     ),
     "solved_at": (
         TICKETS,
@@ -112,12 +125,15 @@ WRITE_FLOOR_FAMILIES = {
             "aht_num": f"SUM(x.handle_time_seconds) FILTER (WHERE {SOLVED} AND x.handle_time_seconds IS NOT NULL)",
             "aht_den": f"COUNT(*) FILTER (WHERE {SOLVED} AND x.handle_time_seconds IS NOT NULL)",
             "rt_num": f"SUM(EXTRACT(EPOCH FROM x.solved_at - x.created_at)) FILTER (WHERE {SOLVED})",
+            "rtb_num": f"SUM(x.resolution_business_seconds) FILTER (WHERE {SOLVED})",
+            "rtb_den": f"COUNT(x.resolution_business_seconds) FILTER (WHERE {SOLVED})",
             "fcr_num": f"COUNT(*) FILTER (WHERE {SOLVED} AND x.agent_replies = 1 AND x.reopened_count = 0)",
             "solved": f"COUNT(*) FILTER (WHERE {SOLVED})",
         },
         [
             ("aht", "aht_num", "aht_den", False),
             ("resolution_time", "rt_num", "solved", False),
+            ("resolution_time_business", "rtb_num", "rtb_den", False),
             ("fcr", "fcr_num", "solved", True),
         ],
     ),
@@ -187,6 +203,9 @@ def build(agents: int, days: int, seed: int) -> tuple[int, int]:
 
     rng = random.Random(seed)
     category_rng = random.Random(seed + 1)
+    # Business-hours durations: a share of the calendar duration (nights and weekends left out), drawn from a
+    # stream of their own so the other draws stay as they were.
+    business_rng = random.Random(seed + 2)
     empty_tables()
     DirtyDay.objects.all().delete()
     Target.objects.all().delete()
@@ -215,6 +234,8 @@ def build(agents: int, days: int, seed: int) -> tuple[int, int]:
                 created = dt.datetime.combine(day, dt.time(rng.randint(0, 23), rng.randint(0, 59)), tzinfo=dt.UTC)
                 channel = rng.choice(["email", "chat", "phone", "social"])
                 solved = rng.random() < 0.9
+                first_response = created + dt.timedelta(seconds=rng.randint(5, 7200))
+                solved_at = created + dt.timedelta(minutes=rng.randint(5, 3000)) if solved else None
                 tickets.append(
                     Ticket(
                         external_id=f"B-{n}",
@@ -224,8 +245,16 @@ def build(agents: int, days: int, seed: int) -> tuple[int, int]:
                         agent=user,
                         team_id=user.team_id,
                         created_at=created,
-                        first_response_at=created + dt.timedelta(seconds=rng.randint(5, 7200)),
-                        solved_at=created + dt.timedelta(minutes=rng.randint(5, 3000)) if solved else None,
+                        first_response_at=first_response,
+                        solved_at=solved_at,
+                        first_response_business_seconds=round(
+                            (first_response - created).total_seconds() * business_rng.uniform(0.2, 1.0)
+                        ),
+                        resolution_business_seconds=round(
+                            (solved_at - created).total_seconds() * business_rng.uniform(0.2, 1.0)
+                        )
+                        if solved
+                        else None,
                         handle_time_seconds=rng.randint(60, 900),
                         agent_replies=rng.randint(1, 3),
                         reopened_count=int(rng.random() < 0.05),
@@ -298,9 +327,9 @@ def write_floor(date_from: dt.date, date_to: dt.date) -> int:
 def empty_tables(*tables: str) -> None:
     from django.db import connection
 
-    from kpis.models import CategorySnapshot, Snapshot
+    from kpis.models import CategorySnapshot, DurationDistribution, Snapshot
 
-    tables = tables or (Snapshot._meta.db_table, CategorySnapshot._meta.db_table)
+    tables = tables or (Snapshot._meta.db_table, CategorySnapshot._meta.db_table, DurationDistribution._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)}")
 
@@ -348,7 +377,8 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from kpis.models import CategorySnapshot, Snapshot
+    from kpis import compute
+    from kpis.models import CategorySnapshot, DurationDistribution, Snapshot
     from kpis.services import snapshots_compute
     from surveys.models import SurveyResponse
     from tickets.models import Ticket
@@ -374,7 +404,14 @@ def main() -> None:
         queries.append(len(captured.captured_queries))
         return result
 
-    names = ("write_floor", "recompute", "recompute_replace", "floor")
+    names = (
+        "write_floor",
+        "recompute",
+        "recompute_replace",
+        "recompute_no_distributions",
+        "recompute_replace_no_distributions",
+        "floor",
+    )
     wall: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float | None]] = {name: [] for name in names}
     for _ in range(args.rounds):
@@ -389,6 +426,15 @@ def main() -> None:
         seconds, cpu_seconds, _ = measured(recompute)  # steady state: replaces every row
         wall["recompute_replace"].append(seconds)
         cpu["recompute_replace"].append(cpu_seconds)
+        distribution_rows = DurationDistribution.objects.count()
+        # The same two runs with the time KPIs' distributions switched off: what storing them costs.
+        compute.STORE_DISTRIBUTIONS = False
+        empty_tables()
+        for name in ("recompute_no_distributions", "recompute_replace_no_distributions"):
+            seconds, cpu_seconds, _ = measured(recompute)
+            wall[name].append(seconds)
+            cpu[name].append(cpu_seconds)
+        compute.STORE_DISTRIBUTIONS = True
         seconds, cpu_seconds, _ = measured(lambda: read_floor(date_from, date_to))
         wall["floor"].append(seconds)
         cpu["floor"].append(cpu_seconds)
@@ -405,11 +451,14 @@ def main() -> None:
         "surveys": surveys,
         "snapshot_rows": snapshot_rows,
         "category_rows": CategorySnapshot.objects.count(),
+        "distribution_rows": distribution_rows,
         "rounds": args.rounds,
         **{f"{name}_s": round(seconds, 3) for name, seconds in best.items()},
         "ratio": round(best["recompute"] / best["floor"], 2),
         "ratio_write_floor": round(best["recompute"] / best["write_floor"], 2),
         "ratio_replace_write_floor": round(best["recompute_replace"] / best["write_floor"], 2),
+        "ratio_distributions": round(best["recompute"] / best["recompute_no_distributions"], 2),
+        "ratio_replace_distributions": round(best["recompute_replace"] / best["recompute_replace_no_distributions"], 2),
         "runs_s": {name: [round(seconds, 3) for seconds in times] for name, times in wall.items()},
         "queries_per_window": queries[0],
     }
@@ -419,6 +468,10 @@ def main() -> None:
             "cpu_s": {name: round(seconds, 2) for name, seconds in best_cpu.items()},
             "ratio_write_floor_cpu": round(best_cpu["recompute"] / best_cpu["write_floor"], 2),
             "ratio_replace_write_floor_cpu": round(best_cpu["recompute_replace"] / best_cpu["write_floor"], 2),
+            "ratio_distributions_cpu": round(best_cpu["recompute"] / best_cpu["recompute_no_distributions"], 2),
+            "ratio_replace_distributions_cpu": round(
+                best_cpu["recompute_replace"] / best_cpu["recompute_replace_no_distributions"], 2
+            ),
         }
     print(json.dumps(figures))
 

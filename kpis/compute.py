@@ -1,8 +1,10 @@
 """Snapshot computation (SPEC §5): grouped aggregate queries per team, atomic replace of rows.
 
 Per team and window this issues a constant number of queries — one grouped query per
-(source, day timestamp) family, two deletes and two bulk inserts (the snapshots and the team's
-sums per ticket category) — whatever the number of agents or tickets. Rows are replaced inside
+(source, day timestamp) family, one read of the records per family with time KPIs (their
+distributions of durations, `kpis.distributions`), three deletes and three bulk inserts (the
+snapshots, the team's sums per ticket category and the distributions) — whatever the number of
+agents or tickets. Rows are replaced inside
 one transaction while the team's lock row is held, so a re-run, a concurrent run or a run after a
 killed worker all leave the same rows.
 """
@@ -12,9 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import F, Sum, Value
+from django.db.models import Case, F, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -23,15 +27,18 @@ from kpis.quality.models import QualityReview
 from surveys.models import SurveyResponse
 from tickets.models import Ticket
 
-from .compute_sql import insert_family_rows, insert_org_rows
+from .compute_sql import insert_distribution_rows, insert_family_rows, insert_org_distribution_rows, insert_org_rows
 from .days import utc_bounds
-from .models import CategorySnapshot, ComputeLock, Scope, Snapshot
+from .distributions import Distribution, finish_percentile_rows
+from .models import CategorySnapshot, ComputeLock, DurationDistribution, Scope, Snapshot
 from .registry import DEFINITIONS_VERSION, KPIS, SNAPSHOT_KPIS, Kpi, Source, kpis_by_day_field
 from .stats import wilson_interval
 from .targets import TargetResolver, target_status
 
 # Tests set this to compare the two paths on PostgreSQL.
 FORCE_PYTHON_PATH = False
+# `make bench` switches this off to measure what storing the time KPIs' distributions costs.
+STORE_DISTRIBUTIONS = True
 
 # (scope, agent_id, channel, date, kpi) → [numerator, denominator]
 Sums = dict[tuple[str, int | None, str, dt.date, str], list]
@@ -62,12 +69,10 @@ def _lock(key: str) -> None:
     )
 
 
-def _family_rows(team: Team, source: Source, day_field: str, kpis: list[Kpi], date_from: dt.date, date_to: dt.date):
-    """One grouped query: per local day, agent, channel and ticket category, the sums of every KPI of a family."""
+def _family_records(team: Team, source: Source, day_field: str, date_from: dt.date, date_to: dt.date):
+    """The records of a family for the team's local days date_from..date_to, with their day, channel and
+    category expressions."""
     start, end = utc_bounds(date_from, date_to, team.zone)
-    aggregates = {}
-    for kpi in kpis:
-        aggregates.update(kpi.aggregates())
     day = TruncDate(day_field, tzinfo=team.zone)
     if source == Source.TICKETS:
         qs = Ticket.objects.filter(team=team, **{f"{day_field}__gte": start, f"{day_field}__lt": end})
@@ -81,12 +86,88 @@ def _family_rows(team: Team, source: Source, day_field: str, kpis: list[Kpi], da
         qs = SurveyResponse.objects.filter(team=team, responded_at__gte=start, responded_at__lt=end)
         channel = F("ticket__channel")  # a response without a ticket counts under all channels only
         category = Coalesce(F("ticket__category"), Value(""))  # …and under no category
+    return qs, day, channel, category
+
+
+def _family_rows(team: Team, source: Source, day_field: str, kpis: list[Kpi], date_from: dt.date, date_to: dt.date):
+    """One grouped query: per local day, agent, channel and ticket category, the sums of every KPI of a family."""
+    qs, day, channel, category = _family_records(team, source, day_field, date_from, date_to)
+    aggregates = {}
+    for kpi in kpis:
+        aggregates.update(kpi.aggregates())
     return (
         qs.annotate(day=day, row_channel=channel, row_category=category)
         .values("day", "agent_id", "row_channel", "row_category")
         .annotate(**aggregates)
         .order_by()
     )
+
+
+def _family_durations(
+    team: Team, source: Source, day_field: str, kpis: list[Kpi], date_from: dt.date, date_to: dt.date
+):
+    """The records counted by some time KPI of a family: day, agent, channel, and per KPI its duration
+    (`Kpi.duration`, `<code>__x`), NULL where that KPI does not count the record."""
+    qs, day, channel, _category = _family_records(team, source, day_field, date_from, date_to)
+    durations = {f"{kpi.code}__x": Case(When(kpi.counted, then=kpi.duration), default=None) for kpi in kpis}
+    return (
+        qs.filter(reduce(or_, (kpi.counted for kpi in kpis)))
+        .annotate(day=day, row_channel=channel, **durations)
+        .values("day", "agent_id", "row_channel", *durations)
+        .order_by()
+    )
+
+
+def distribution_families() -> dict[tuple[Source, str], list[Kpi]]:
+    """The KPI families with time KPIs, and those KPIs: one read of the records each."""
+    families = {key: [kpi for kpi in kpis if kpi.has_distribution] for key, kpis in kpis_by_day_field().items()}
+    return {key: kpis for key, kpis in families.items() if kpis}
+
+
+# (scope, agent_id, channel, date, kpi) → the distribution of the durations
+Distributions = dict[tuple[str, int | None, str, dt.date, str], Distribution]
+
+
+def team_distributions(team: Team, date_from: dt.date, date_to: dt.date) -> Distributions:
+    """The distributions of every time KPI's durations for the team (all channels and per channel) and its agents
+    (all channels only: `kpis.distributions.quantiles_kept`), keyed like their snapshot rows."""
+    distributions: Distributions = defaultdict(Distribution)
+    for (source, day_field), kpis in distribution_families().items():
+        for row in _family_durations(team, source, day_field, kpis, date_from, date_to):
+            day, agent_id, channel = row["day"], row["agent_id"], row["row_channel"] or ""
+            if isinstance(day, dt.datetime):
+                day = day.date()
+            for kpi in kpis:
+                value = row[f"{kpi.code}__x"]
+                if value is None:
+                    continue
+                seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+                keys = [(Scope.TEAM, None, "", day, kpi.code)]
+                if channel:
+                    keys.append((Scope.TEAM, None, channel, day, kpi.code))
+                if agent_id is not None:  # all channels only: no agent × channel rows (`quantiles_kept`)
+                    keys.append((Scope.AGENT, agent_id, "", day, kpi.code))
+                for key in keys:
+                    distributions[key].add(seconds)
+    return distributions
+
+
+def _distribution_rows(distributions: Distributions, team_id: int | None, now: dt.datetime):
+    return [
+        DurationDistribution(
+            date=day,
+            kpi=kpi_code,
+            scope=scope,
+            team_id=team_id,
+            agent_id=agent_id,
+            channel=channel,
+            count=distribution.count,
+            zeros=distribution.zeros,
+            buckets=distribution.stored(),
+            computed_at=now,
+        )
+        for (scope, agent_id, channel, day, kpi_code), distribution in distributions.items()
+    ]
 
 
 def team_sums(team: Team, date_from: dt.date, date_to: dt.date) -> tuple[Sums, CategorySums]:
@@ -207,11 +288,14 @@ def _insert_rows(rows: list[tuple], table: str = Snapshot._meta.db_table, column
 
 
 def _delete_team_window(team: Team, date_from: dt.date, date_to: dt.date) -> None:
-    """Delete the team's agent, team and category rows of the window (inside the caller's transaction)."""
+    """Delete the team's agent, team, category and distribution rows of the window (inside the caller's
+    transaction)."""
     Snapshot.objects.filter(
         scope__in=(Scope.AGENT, Scope.TEAM), team=team, date__gte=date_from, date__lte=date_to
     ).delete()
     CategorySnapshot.objects.filter(team=team, date__gte=date_from, date__lte=date_to).delete()
+    for scope in (Scope.AGENT, Scope.TEAM):  # one scope each: each range of its own partial unique key
+        DurationDistribution.objects.filter(scope=scope, team=team, date__gte=date_from, date__lte=date_to).delete()
 
 
 def finish_sampled_rows(*, team_id: int | None, date_from: dt.date, date_to: dt.date) -> None:
@@ -249,7 +333,7 @@ def finish_sampled_rows(*, team_id: int | None, date_from: dt.date, date_to: dt.
 def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolver: TargetResolver) -> int:
     """Replace the agent, team and category snapshots of `team` for local days date_from..date_to."""
     if connection.vendor == "postgresql" and not FORCE_PYTHON_PATH:
-        return _compute_team_window_in_database(team, date_from, date_to)
+        return _compute_team_window_in_database(team, date_from, date_to, resolver)
     now = timezone.now()
     with transaction.atomic():
         _lock(f"team:{team.pk}")
@@ -279,11 +363,15 @@ def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolv
             table=CategorySnapshot._meta.db_table,
             columns=CATEGORY_COLUMNS,
         )
+        if STORE_DISTRIBUTIONS:
+            distributions = team_distributions(team, date_from, date_to)
+            DurationDistribution.objects.bulk_create(_distribution_rows(distributions, team.pk, now), batch_size=2000)
         finish_sampled_rows(team_id=team.pk, date_from=date_from, date_to=date_to)
+        finish_percentile_rows(team_id=team.pk, date_from=date_from, date_to=date_to, targets=resolver.targets)
     return len(rows)
 
 
-def _compute_team_window_in_database(team: Team, date_from: dt.date, date_to: dt.date) -> int:
+def _compute_team_window_in_database(team: Team, date_from: dt.date, date_to: dt.date, resolver: TargetResolver) -> int:
     """The same replacement on PostgreSQL, with every row built by INSERT … SELECT (kpis.compute_sql)."""
     now = timezone.now()
     written = 0
@@ -302,7 +390,15 @@ def _compute_team_window_in_database(team: Team, date_from: dt.date, date_to: dt
                 kpis=kpis,
                 now=now,
             )
+        if STORE_DISTRIBUTIONS:
+            for (source, day_field), kpis in distribution_families().items():
+                records = _family_durations(team, source, day_field, kpis, date_from, date_to)
+                records_sql, records_params = records.query.sql_with_params()
+                insert_distribution_rows(
+                    team_id=team.pk, records_sql=records_sql, records_params=records_params, kpis=kpis, now=now
+                )
         finish_sampled_rows(team_id=team.pk, date_from=date_from, date_to=date_to)
+        finish_percentile_rows(team_id=team.pk, date_from=date_from, date_to=date_to, targets=resolver.targets)
     return written
 
 
@@ -313,8 +409,12 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
         with transaction.atomic():
             _lock("org")
             Snapshot.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
+            DurationDistribution.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
             written = insert_org_rows(date_from=date_from, date_to=date_to, kpis=list(SNAPSHOT_KPIS.values()), now=now)
+            if STORE_DISTRIBUTIONS:
+                insert_org_distribution_rows(date_from=date_from, date_to=date_to, now=now)
             finish_sampled_rows(team_id=None, date_from=date_from, date_to=date_to)
+            finish_percentile_rows(team_id=None, date_from=date_from, date_to=date_to, targets=resolver.targets)
             return written
     with transaction.atomic():
         _lock("org")
@@ -342,5 +442,22 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
         ]
         Snapshot.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
         _insert_rows(rows)
+        DurationDistribution.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
+        if STORE_DISTRIBUTIONS:
+            DurationDistribution.objects.bulk_create(
+                _distribution_rows(org_distributions(date_from, date_to), None, now), batch_size=2000
+            )
         finish_sampled_rows(team_id=None, date_from=date_from, date_to=date_to)
+        finish_percentile_rows(team_id=None, date_from=date_from, date_to=date_to, targets=resolver.targets)
     return len(rows)
+
+
+def org_distributions(date_from: dt.date, date_to: dt.date) -> Distributions:
+    """The org's distributions of days date_from..date_to: the team rows merged per (day, channel, KPI)."""
+    distributions: Distributions = defaultdict(Distribution)
+    team_rows = DurationDistribution.objects.filter(scope=Scope.TEAM, date__gte=date_from, date__lte=date_to)
+    for day, channel, kpi_code, zeros, buckets in team_rows.values_list(
+        "date", "channel", "kpi", "zeros", "buckets"
+    ).iterator():
+        distributions[(Scope.ORG, None, channel, day, kpi_code)].merge(Distribution.from_stored(zeros, buckets))
+    return distributions

@@ -9,7 +9,9 @@ their own) rather than once per row; value, Wilson interval, confidence flag and
 renderings of the very functions the Python path calls (`kpis.formulas`). No snapshot row
 passes through Python, which keeps a full recompute close to the cost of reading the records. One
 more grouping set, (day, category), is written by a data-modifying CTE of the same statement into
-the team's category rows, so the records are read once for both.
+the team's category rows, so the records are read once for both. The time KPIs' distributions of
+durations are one more statement per family with time KPIs (`insert_distribution_rows`): they need the
+records themselves, not their sums.
 `tests/kpis/test_compute_paths.py` pins this path to the Python one row for row.
 """
 
@@ -22,8 +24,9 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from .distributions import key_sql
 from .formulas import SQL, Sql, kpi_value, low_sample, status, wilson_percent
-from .models import CategorySnapshot, Scope, Snapshot, Target
+from .models import CategorySnapshot, DurationDistribution, Scope, Snapshot, Target
 from .registry import DEFINITIONS_VERSION, Kpi
 
 
@@ -223,3 +226,82 @@ WITH measures AS (
     GROUP BY s.date, s.channel, s.kpi, k.scale, k.is_rate, k.direction
 ),{insert_sql}"""
     return _execute(sql, (date_from, date_to, *insert_params))
+
+
+def _seconds_sql(kpi: Kpi, column: str) -> str:
+    """A record's duration (`Kpi.duration`, read from `column`) in seconds as double precision."""
+    if kpi.numerator.is_duration:  # end − start is an interval in PostgreSQL
+        return f"EXTRACT(EPOCH FROM {column})::double precision"
+    return f"{column}::double precision"
+
+
+def insert_distribution_rows(*, team_id: int, records_sql: str, records_params: tuple, kpis: list[Kpi], now) -> int:
+    """Insert the agent (all channels only: `kpis.distributions.quantiles_kept`) and team (all channels and per
+    channel) distribution rows of one family's time KPIs for one team's window, from the records query
+    `kpis.compute._family_durations` builds (day, agent_id, row_channel, `<code>__x` per KPI): each duration's
+    bucket key by the sketch's mapping (`kpis.distributions.key_sql`), counts per key rolled up by the snapshots'
+    GROUPING SETS less agent × channel, gathered into one sparse JSON object per row. Returns the row count."""
+    columns = {kpi.code: f'b."{kpi.code}__x"' for kpi in kpis}
+    durations = ",\n".join(f"('{kpi.code}', {_seconds_sql(kpi, columns[kpi.code])})" for kpi in kpis)
+    sql = f"""
+WITH base AS ({records_sql}),
+keyed AS (
+    SELECT b.day, b.agent_id, b.row_channel, k.kpi,
+           CASE WHEN k.x > 0 THEN {key_sql("k.x")} END AS bucket
+    FROM base b
+    CROSS JOIN LATERAL (VALUES {durations}) AS k(kpi, x)
+    WHERE k.x IS NOT NULL
+),
+rolled AS (
+    SELECT k.day, k.kpi, k.bucket, k.agent_id, k.row_channel,
+           GROUPING(k.agent_id) AS g_agent, GROUPING(k.row_channel) AS g_channel, COUNT(*) AS n
+    FROM keyed k
+    GROUP BY GROUPING SETS (
+        (k.day, k.kpi, k.bucket, k.agent_id), (k.day, k.kpi, k.bucket, k.row_channel), (k.day, k.kpi, k.bucket)
+    )
+)
+INSERT INTO {DurationDistribution._meta.db_table} (
+    date, kpi, scope, team_id, agent_id, channel, count, zeros, buckets, computed_at
+)
+SELECT r.day, r.kpi,
+       CASE WHEN r.g_agent = 0 THEN '{Scope.AGENT.value}' ELSE '{Scope.TEAM.value}' END,
+       %s,
+       CASE WHEN r.g_agent = 0 THEN r.agent_id END,
+       CASE WHEN r.g_channel = 0 THEN r.row_channel ELSE '' END,
+       SUM(r.n), COALESCE(SUM(r.n) FILTER (WHERE r.bucket IS NULL), 0),
+       COALESCE(jsonb_object_agg(r.bucket, r.n) FILTER (WHERE r.bucket IS NOT NULL), '{{}}'::jsonb),
+       %s
+FROM rolled r
+WHERE NOT (r.g_agent = 0 AND r.agent_id IS NULL) AND NOT (r.g_channel = 0 AND r.row_channel IS NULL)
+GROUP BY r.day, r.kpi, r.g_agent, r.agent_id, r.g_channel, r.row_channel"""
+    return _execute(sql, (*records_params, team_id, now))
+
+
+def insert_org_distribution_rows(*, date_from: dt.date, date_to: dt.date, now) -> int:
+    """Insert the org distribution rows of days date_from..date_to: the team rows merged key by key."""
+    table = DurationDistribution._meta.db_table
+    sql = f"""
+WITH team_rows AS (
+    SELECT d.date, d.channel, d.kpi, d.count, d.zeros, d.buckets
+    FROM {table} d
+    WHERE d.scope = '{Scope.TEAM.value}' AND d.date >= %s AND d.date <= %s
+),
+totals AS (
+    SELECT t.date, t.channel, t.kpi, SUM(t.count)::bigint AS count, SUM(t.zeros)::bigint AS zeros
+    FROM team_rows t GROUP BY t.date, t.channel, t.kpi
+),
+per_bucket AS (
+    SELECT t.date, t.channel, t.kpi, b.key, SUM(b.value::bigint) AS n
+    FROM team_rows t CROSS JOIN LATERAL jsonb_each_text(t.buckets) AS b(key, value)
+    GROUP BY t.date, t.channel, t.kpi, b.key
+),
+merged AS (
+    SELECT p.date, p.channel, p.kpi, jsonb_object_agg(p.key, p.n) AS buckets
+    FROM per_bucket p GROUP BY p.date, p.channel, p.kpi
+)
+INSERT INTO {table} (date, kpi, scope, team_id, agent_id, channel, count, zeros, buckets, computed_at)
+SELECT t.date, t.kpi, '{Scope.ORG.value}', NULL, NULL, t.channel, t.count, t.zeros,
+       COALESCE(m.buckets, '{{}}'::jsonb), %s
+FROM totals t
+LEFT JOIN merged m ON m.date = t.date AND m.channel = t.channel AND m.kpi = t.kpi"""
+    return _execute(sql, (date_from, date_to, now))

@@ -119,6 +119,25 @@ class Statistic(models.TextChoices):
     P90 = "p90", "90th percentile"
 
 
+# How a target names its statistic before the comparison ("median ≤ 1 h"); a mean target reads as before.
+STATISTIC_PREFIXES = {Statistic.MEAN: "", Statistic.MEDIAN: "median", Statistic.P90: "p90"}
+
+
+def target_comparison_text(kpi_code: str, value, statistic: str = Statistic.MEAN) -> str:
+    """A target's comparison with its statistic named unless it is the mean: "≤ 5 min", "median ≤ 1 h"."""
+    text = format_target(kpi_code, value)
+    prefix = STATISTIC_PREFIXES.get(statistic, "")
+    return f"{prefix} {text}" if prefix and text else text
+
+
+def statistic_error(kpi: Kpi, statistic: str) -> str | None:
+    """Why a target on `kpi` cannot be set on `statistic`; None when it can (a median or p90 needs a KPI whose
+    records' durations are stored as a distribution)."""
+    if statistic in (Statistic.MEDIAN, Statistic.P90) and not kpi.has_distribution:
+        return f"{kpi.name} has no distribution of durations: only its mean takes a target."
+    return None
+
+
 class TargetQuerySet(models.QuerySet):
     def in_force(self, day) -> TargetQuerySet:
         """Targets in force on `day`."""
@@ -149,6 +168,7 @@ class Target(models.Model):
     # What a leader sets (forms, API and the audit trail share this list).
     EDITABLE_FIELDS = (
         "kpi",
+        "statistic",
         "scope",
         "team",
         "agent",
@@ -205,7 +225,12 @@ class Target(models.Model):
     def __str__(self) -> str:
         subject = {Scope.ORG: "org", Scope.TEAM: str(self.team), Scope.AGENT: str(self.agent)}[self.scope]
         channel = f" on {self.channel}" if self.channel else ""
-        return f"{KPIS[self.kpi].name} {subject}{channel}: {format_target(self.kpi, self.value)}"
+        return f"{KPIS[self.kpi].name} {subject}{channel}: {self.target_text}"
+
+    @property
+    def target_text(self) -> str:
+        """The comparison the target asks for, naming a median or p90: "≥ 80.0 %", "median ≤ 1 h"."""
+        return target_comparison_text(self.kpi, self.value, self.statistic)
 
     @property
     def subject_label(self) -> str:
@@ -254,6 +279,14 @@ class Target(models.Model):
         if kpi is not None and kpi.has_target:
             # The registry holds each KPI's scale; forms, API, admin and goals all get these errors.
             errors.update(kpi.target_errors(self.value, self.stretch))
+            if error := statistic_error(kpi, self.statistic):
+                errors["statistic"] = error
+            elif self.scope == Scope.AGENT and self.channel and self.statistic in (Statistic.MEDIAN, Statistic.P90):
+                # kpis.distributions.quantiles_kept: an agent's distributions are kept over all channels only.
+                errors["statistic"] = (
+                    "An agent's median and p90 are kept over all channels only: leave the channel empty, "
+                    "or set this target on the mean."
+                )
         if not errors and self.effective_from and self.scope:
             clash = self.overlapping().first()
             if clash is not None:
@@ -375,6 +408,72 @@ class CategorySnapshot(models.Model):
     def __str__(self) -> str:
         category = self.category or "no category"
         return f"{self.kpi} team {self.team_id} {self.date} {category}: {self.numerator}/{self.denominator}"
+
+
+class DurationDistribution(models.Model):
+    """The distribution of one time KPI's per-record durations behind one snapshot row (same date, KPI, scope,
+    team, agent and channel) — every one but an agent's on one channel (`kpis.distributions.quantiles_kept`): a
+    DDSketch of relative accuracy 1 % (`kpis.distributions`), stored sparse.
+
+    `zeros` counts durations of 0 s, `buckets` maps each logarithmic bucket key (as text) to its count, and
+    `count` is their total (the snapshot row's denominator). Merging rows is adding counts key by key, so the
+    median and p90 of any period and group are read from merged daily rows, never averaged. Written with the
+    snapshots (same window, lock and transaction); org rows are merged from team rows.
+    """
+
+    date = models.DateField()
+    kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    # Derived rows like Snapshot: no database constraint and no index of their own.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, related_name="+", db_constraint=False, db_index=False
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    channel = models.CharField(max_length=16, blank=True, default="")
+    count = models.BigIntegerField()
+    zeros = models.BigIntegerField(default=0)
+    buckets = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date", "kpi"]
+        constraints = [
+            models.CheckConstraint(condition=_scope_subject_condition(), name="distribution_scope_subject"),
+            models.CheckConstraint(
+                condition=~Q(scope=Scope.AGENT) | Q(team__isnull=False), name="distribution_agent_row_has_team"
+            ),
+            # Few indexes, each partial to its scope (every index costs each of the many rows written): the unique
+            # keys lead with the team (none for org rows) and the date, so a window's delete and a team's period
+            # reads are one range each; agent rows have one more index, by agent, for an agent's own reads.
+            models.UniqueConstraint(
+                fields=["team", "date", "channel", "agent", "kpi"],
+                condition=Q(scope=Scope.AGENT),
+                name="distribution_unique_agent_row",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "date", "channel", "kpi"],
+                condition=Q(scope=Scope.TEAM),
+                name="distribution_unique_team_row",
+            ),
+            models.UniqueConstraint(
+                fields=["date", "channel", "kpi"], condition=Q(scope=Scope.ORG), name="distribution_unique_org_row"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["agent", "channel", "date"], condition=Q(scope=Scope.AGENT), name="distribution_agent_reads"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.scope} {self.date} {self.channel or 'all'}: {self.count} durations"
 
 
 class DirtyDay(models.Model):

@@ -20,7 +20,8 @@ from .stats import is_low_confidence, ratio_interval_percent
 
 # Bump when a formula changes: every snapshot records the version that produced it.
 # 2: IQS (quality reviews) joins the registry, with its part rows (n, disputed, second moments).
-DEFINITIONS_VERSION = 2
+# 3: business-hours FRT and resolution time join; every time KPI also stores its daily distribution of durations.
+DEFINITIONS_VERSION = 3
 
 
 class Direction(StrEnum):
@@ -100,8 +101,12 @@ class SumOf:
     field: str | object
     is_duration = False
 
+    def record_value(self):
+        """What one counted record adds: the field (or expression) itself."""
+        return F(self.field) if isinstance(self.field, str) else self.field
+
     def aggregate(self, counted: Q):
-        return Sum(self.field, filter=counted)
+        return Sum(self.record_value(), filter=counted)
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,12 @@ class SecondsBetween:
     end: str
     is_duration = True
 
+    def record_value(self):
+        """What one counted record adds: end − start, a duration."""
+        return ExpressionWrapper(F(self.end) - F(self.start), output_field=DurationField())
+
     def aggregate(self, counted: Q):
-        return Sum(ExpressionWrapper(F(self.end) - F(self.start), output_field=DurationField()), filter=counted)
+        return Sum(self.record_value(), filter=counted)
 
 
 # The part rows of a sampled ratio: each sums one quantity over the sampled units, its denominator is n.
@@ -201,6 +210,22 @@ class Kpi:
     @property
     def has_target(self) -> bool:
         return self.direction != Direction.NONE
+
+    @property
+    def has_distribution(self) -> bool:
+        """A time KPI (a mean of per-record durations) also stores, per snapshot row, the distribution of those
+        durations (`kpis.distributions`): its median and p90 roll up exactly like its mean, and a target may be
+        set on either."""
+        return self.unit == Unit.SECONDS and isinstance(self.numerator, SumOf | SecondsBetween)
+
+    @property
+    def duration(self):
+        """The per-record duration whose sum is the numerator (SecondsBetween's end − start, SumOf's field): the
+        ORM expression the distribution is built from, so mean and distribution come from one declaration.
+        A duration expression for SecondsBetween (`numerator.is_duration`), seconds otherwise."""
+        if not self.has_distribution:
+            raise AttributeError(f"{self.code} has no per-record duration")
+        return self.numerator.record_value()
 
     def on_scale(self, value: float) -> bool:
         """Whether a finite `value` lies within this KPI's bounds."""
@@ -440,6 +465,26 @@ KPIS: dict[str, Kpi] = {
             lower_inclusive=False,
         ),
         Kpi(
+            code="frt_business",
+            name="First Response Time (business hours)",
+            unit=Unit.SECONDS,
+            direction=Direction.LOWER,
+            formula=(
+                "sum of business seconds from created to first response (the team's schedule, or the helpdesk's "
+                "own figure) ÷ tickets with a first response and a business-hours figure"
+            ),
+            numerator_text="sum of business seconds to first response",
+            denominator_text="tickets with a first response in business hours figured",
+            source=Source.TICKETS,
+            day_field="first_response_at",
+            counted=Q(first_response_at__isnull=False, first_response_business_seconds__isnull=False),
+            numerator=SumOf("first_response_business_seconds"),
+            decimals=0,
+            lower_bound=0.0,
+            upper_bound=MAX_FIRST_RESPONSE_SECONDS,
+            lower_inclusive=False,
+        ),
+        Kpi(
             code="resolution_time",
             name="Resolution Time",
             unit=Unit.SECONDS,
@@ -451,6 +496,26 @@ KPIS: dict[str, Kpi] = {
             day_field="solved_at",
             counted=SOLVED,
             numerator=SecondsBetween("created_at", "solved_at"),
+            decimals=0,
+            lower_bound=0.0,
+            upper_bound=MAX_RESOLUTION_SECONDS,
+            lower_inclusive=False,
+        ),
+        Kpi(
+            code="resolution_time_business",
+            name="Resolution Time (business hours)",
+            unit=Unit.SECONDS,
+            direction=Direction.LOWER,
+            formula=(
+                "sum of business seconds from created to solved (the team's schedule, or the helpdesk's own figure) "
+                "÷ solved tickets with a business-hours figure"
+            ),
+            numerator_text="sum of business seconds to resolution",
+            denominator_text="solved tickets with resolution in business hours figured",
+            source=Source.TICKETS,
+            day_field="solved_at",
+            counted=SOLVED & Q(resolution_business_seconds__isnull=False),
+            numerator=SumOf("resolution_business_seconds"),
             decimals=0,
             lower_bound=0.0,
             upper_bound=MAX_RESOLUTION_SECONDS,
@@ -544,7 +609,9 @@ SNAPSHOT_KPIS: dict[str, Kpi] = {**KPIS, **KPI_PARTS}
 KPI_CODES: tuple[str, ...] = tuple(KPIS)
 KPI_CHOICES: list[tuple[str, str]] = [(kpi.code, kpi.name) for kpi in KPIS.values()]
 QUALITY_KPIS = ("csat", "nps", "ces", "fcr", "iqs")
-EFFICIENCY_KPIS = ("aht", "frt", "resolution_time")
+EFFICIENCY_KPIS = ("aht", "frt", "frt_business", "resolution_time", "resolution_time_business")
+# The KPIs whose snapshot rows carry a distribution of per-record durations (median, p90).
+DISTRIBUTION_KPIS: dict[str, Kpi] = {code: kpi for code, kpi in KPIS.items() if kpi.has_distribution}
 
 
 def scales_help_text() -> str:
@@ -573,6 +640,9 @@ BENCHMARKS: dict[tuple[str, str], tuple[float, float | None]] = {
     ("frt", "phone"): (30.0, None),
     ("frt", "email"): (3600.0, None),
     ("resolution_time", ""): (86400.0, None),
+    # Business hours: a first reply within the opening hour, a resolution within one business day (8 hours).
+    ("frt_business", ""): (3600.0, None),
+    ("resolution_time_business", ""): (28800.0, None),
     ("fcr", ""): (70.0, 90.0),
     ("resolution_rate", ""): (90.0, None),
 }

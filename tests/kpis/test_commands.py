@@ -63,6 +63,8 @@ def test_seed_targets_creates_the_benchmarks_once(db):
         ("frt", "phone"): (30.0, None),
         ("frt", "email"): (3600.0, None),
         ("resolution_time", ""): (86400.0, None),
+        ("frt_business", ""): (3600.0, None),
+        ("resolution_time_business", ""): (28800.0, None),
         ("fcr", ""): (70.0, 90.0),
         ("resolution_rate", ""): (90.0, None),
     }

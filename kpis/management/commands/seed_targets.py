@@ -15,6 +15,8 @@ RATIONALES = {
     "aht": "Handling time sets staffing cost; 6 minutes keeps queues short without rushing customers.",
     "frt": "Customers expect chat and phone answered in seconds and email within the hour.",
     "resolution_time": "Problems solved within a day keep customers from chasing us on other channels.",
+    "frt_business": "Within opening hours a first reply should come within the hour; nights and weekends do not count.",
+    "resolution_time_business": "Solved within one business day (8 opening hours), counting only hours we are open.",
     "fcr": "Solving it the first time is the strongest driver of satisfaction and the cheapest contact.",
     "resolution_rate": "Most of what arrives each day should be solved, or the backlog grows.",
 }
