@@ -152,6 +152,31 @@ def alone_ms(port: int, setup: dict, repeats: int = 5) -> dict[str, float]:
     }
 
 
+def cpu_seconds(processes: list[subprocess.Popen]) -> dict[str, float]:
+    """CPU seconds used so far by the server (gunicorn and its workers) and the Celery worker (and its pool):
+    what a request costs whatever else shares the cores, where its latency does not. psutil reads /proc.
+    PostgreSQL's share is not counted: a backend that ends during the run (the worker closes its connection
+    after each task) takes its CPU time with it."""
+    import psutil
+
+    def tree(pid: int) -> float:
+        try:
+            root = psutil.Process(pid)
+            members = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for member in members:
+            try:
+                times = member.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    return {"web": tree(processes[0].pid), "worker": tree(processes[1].pid)}
+
+
 def percentile(sorted_ms: list[float], p: float) -> float:
     """Nearest-rank percentile of sorted milliseconds."""
     return sorted_ms[max(0, math.ceil(p / 100 * len(sorted_ms)) - 1)] if sorted_ms else 0.0
@@ -262,6 +287,9 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DJANGO_DEBUG": "false",
         "LOG_LEVEL": "WARNING",
+        # Persistent connections, as config/settings/production.py deploys them (local settings close each one
+        # after its request: a new PostgreSQL backend, forked and authenticated, for every request).
+        "CONN_MAX_AGE": "60",
         "API_THROTTLE_USER": "100000/minute",
         "PULSE_LOAD": json.dumps(setup),
         "PULSE_LOAD_SAMPLES": samples_path,
@@ -288,6 +316,7 @@ def main() -> None:
         warm_up(port, setup, args.web_workers)
         alone = alone_ms(port, setup)
         load_before = os.getloadavg()[0]
+        cpu_before = cpu_seconds(processes)
         from kpis.tasks import compute_snapshots
 
         today = dt.date.today()
@@ -321,6 +350,7 @@ def main() -> None:
                 jobs += 1
             time.sleep(1)
         load_after = os.getloadavg()[0]
+        cpu_after = cpu_seconds(processes)
     finally:
         for process in processes:
             if process.poll() is None:
@@ -336,7 +366,13 @@ def main() -> None:
     over_goal = [
         name for name, f in summary["endpoints"].items() if f["group"] in SERVED_GROUPS and f["p95_ms"] > GOAL_P95_MS
     ]
+    # CPU per request of the load phase (every request: pages, API, writes, logins, probes), by process kind.
+    served = sum(f["requests"] for f in summary["groups"].values())
+    cpu_ms_per_request = {
+        kind: round((cpu_after[kind] - cpu_before[kind]) * 1000 / max(served, 1), 1) for kind in cpu_before
+    }
     print(markdown(summary, args))
+    print(f"\nCPU ms per request (load phase, {served} requests): {cpu_ms_per_request}")
     print(
         json.dumps(
             {
@@ -349,6 +385,7 @@ def main() -> None:
                 "recompute_jobs": jobs,
                 # Other work on the machine shows here (the 1-minute load average of its 2 cores).
                 "load_average": {"before": round(load_before, 2), "after": round(load_after, 2)},
+                "cpu_ms_per_request": cpu_ms_per_request,
                 **summary,
                 "goal": {
                     "p95_ms": GOAL_P95_MS,

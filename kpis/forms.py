@@ -20,7 +20,7 @@ from .formatting import (
     scale_error,
     value_input_help_text,
 )
-from .models import Scope, Target
+from .models import Scope, Statistic, Target
 from .registry import KPIS
 from .selectors import DEFAULT_PRESET, PERIOD_PARAM, PERIOD_PRESETS, Period, period_from_params
 
@@ -83,6 +83,30 @@ class PeriodForm(forms.Form):
             for code, label in PERIOD_PRESETS.items()
             if code != "custom"
         ]
+
+
+# The statistic a dashboard's grid and trends show for time KPIs (`stat=mean|median|p90`), kept with the period:
+# a link (no JavaScript), read by `grid_statistic`; anything else reads as the mean.
+STATISTIC_PARAM = "stat"
+
+
+def grid_statistic(params) -> str:
+    """The statistic asked for in `params` (a QueryDict): median or p90, else the mean."""
+    value = params.get(STATISTIC_PARAM) or ""
+    return value if value in Statistic.values else Statistic.MEAN
+
+
+def statistic_query(statistic: str) -> str:
+    """What the period's links append to keep the statistic ("&stat=median"); nothing for the mean."""
+    return "" if statistic == Statistic.MEAN else f"&{urlencode({STATISTIC_PARAM: statistic})}"
+
+
+def statistic_links(period_query: str, current: str) -> list[tuple[str, str, bool]]:
+    """(query, label, current) for each statistic, the period kept."""
+    return [
+        (f"{period_query}&{urlencode({STATISTIC_PARAM: value})}", label, value == current)
+        for value, label in Statistic.choices
+    ]
 
 
 class RecordsForm(PeriodForm):
@@ -185,17 +209,28 @@ class TargetForm(KpiValueInput, forms.ModelForm):
             "effective_to": DateInput,
             "rationale": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"kpi": "KPI", "scope": "For", "value": "Target value", "stretch": "Stretch (excellent)"}
+        labels = {
+            "kpi": "KPI",
+            "statistic": "Statistic",
+            "scope": "For",
+            "value": "Target value",
+            "stretch": "Stretch (excellent)",
+        }
         help_texts = {
             "team": "For a team target.",
             "agent": "For an agent target.",
             "channel": "Leave on all channels unless the target is for one channel only.",
+            "statistic": "The mean, or for a time KPI (handling, first response, resolution) its median or 90th "
+            "percentile: half, or nine in ten, of the records within the target.",
         }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["kpi"].choices = [(code, kpi.name) for code, kpi in KPIS.items() if kpi.has_target]
+        # Left out (an older form or link), a target is on the mean; a median or p90 on a KPI without a
+        # distribution is the model's field error (`kpis.models.statistic_error`).
+        self.fields["statistic"].required = False
         scopes = [(Scope.TEAM, "A team"), (Scope.AGENT, "An agent")]
         if scoping.is_admin(user):
             scopes.insert(0, (Scope.ORG, "The whole organisation"))
@@ -213,6 +248,8 @@ class TargetForm(KpiValueInput, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self.read_values(cleaned)
+        if "statistic" in cleaned and not cleaned["statistic"]:
+            cleaned["statistic"] = Statistic.MEAN
         # Only the subject of the chosen scope counts: a team left selected for an agent target is dropped.
         scope = cleaned.get("scope")
         if scope == Scope.TEAM:

@@ -49,6 +49,9 @@ ADVICE = {
 LOW_RESPONSE_RATE_PERCENT = 10.0
 # Above this share of the volume, one channel dominates a figure.
 DOMINANT_CHANNEL_PERCENT = 80.0
+# A time KPI's mean above this multiple of its median (on at least KPI_MIN_SAMPLE records) is carried by a few long
+# records: the mean misleads about what a typical customer got (docs/decisions.md, "Pitfall 5: mean and median").
+MEAN_OVER_MEDIAN_LIMIT = 1.5
 RECENT_DAYS = 30
 
 
@@ -111,6 +114,32 @@ def _single_metric(codes: set[str], what: str) -> list[str]:
     return evidence
 
 
+def mean_misleads(figure: KpiFigure) -> bool:
+    """A time KPI whose mean exceeds MEAN_OVER_MEDIAN_LIMIT × its median, on at least KPI_MIN_SAMPLE records in
+    its distribution: a long tail carries the mean (a median of 0 s under a positive mean counts too)."""
+    if not figure.kpi.has_distribution or figure.value is None or figure.median is None:
+        return False
+    if figure.distribution_count < settings.KPI_MIN_SAMPLE:
+        return False
+    return figure.value > MEAN_OVER_MEDIAN_LIMIT * figure.median
+
+
+def _skewed_means(figures: dict[str, KpiFigure], codes: set[str]) -> list[str]:
+    evidence = []
+    for code in sorted(codes):
+        figure = figures[code]
+        if not mean_misleads(figure):
+            continue
+        ratio = f"{figure.value / figure.median:.1f} × the median" if figure.median else "above the median"
+        evidence.append(
+            f"{figure.kpi.name}: the mean {_fmt(code, figure.value)} is {ratio} {_fmt(code, figure.median)} "
+            f"(p90 {_fmt(code, figure.p90)}, n = {figure.distribution_count}): a few long tickets carry the mean, "
+            "while half were handled within the median. Is the mean what you want to judge? A target on the median "
+            "or p90 says what most customers got; look at the longest tickets before coaching on the mean."
+        )
+    return evidence
+
+
 def _bias(scope: str, subject, period: Period, figures: dict[str, KpiFigure], codes: set[str]) -> list[str]:
     evidence = []
     for code in sorted(codes):
@@ -120,6 +149,7 @@ def _bias(scope: str, subject, period: Period, figures: dict[str, KpiFigure], co
                 f"{KPIS[code].name} {_fmt(code, figure.value)} rests on {figure.sample_size} records "
                 f"(fewer than {settings.KPI_MIN_SAMPLE}): low confidence."
             )
+    evidence += _skewed_means(figures, codes)
     solved = figures["resolution_time"].denominator
     responses = figures["csat"].denominator
     if solved:
@@ -172,7 +202,7 @@ def team_pitfalls(*, team: Team, as_of: dt.date | None = None) -> list[PitfallCh
     checks.append(
         _check(
             3,
-            [f"{t} has no rationale." for t in missing],
+            [f"{t} has no rationale." for t in missing] + _outcome_prompts({t.kpi for t in [*own, *org]}, as_of),
             "Every target in force states the business objective it serves.",
         )
     )
@@ -184,6 +214,13 @@ def team_pitfalls(*, team: Team, as_of: dt.date | None = None) -> list[PitfallCh
     bias = _bias(Scope.TEAM, team, period, figures, target_codes) + _quality_disagreement(team, period)
     checks.append(_check(5, bias, "No sign of a biased read."))
     return checks
+
+
+def _outcome_prompts(kpi_codes: set[str], as_of: dt.date) -> list[str]:
+    """Service targets the org's customer data does not (or cannot yet) link to churn (`kpis.outcomes`)."""
+    from .outcomes.selectors import outcome_prompts  # outcomes read this module's neighbours
+
+    return outcome_prompts(kpi_codes=kpi_codes, as_of=as_of)
 
 
 def _quality_disagreement(team: Team, period: Period) -> list[str]:

@@ -9,6 +9,7 @@ Every function here issues a constant number of queries, whatever the number of 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -16,7 +17,8 @@ from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Case, DateField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, DateField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts import scoping
@@ -24,8 +26,9 @@ from accounts.models import Role, Team, User
 from tickets.models import Channel
 
 from .days import utc_bounds
+from .distributions import MEDIAN, P90, QUANTILES_NOT_KEPT_NOTE, Distribution, Quantiles, quantile_of, quantiles_kept
 from .formatting import format_change
-from .models import CategorySnapshot, ComputeLock, Scope, Snapshot, Target
+from .models import CategorySnapshot, ComputeLock, DurationDistribution, Scope, Snapshot, Statistic, Target
 from .registry import (
     BENCHMARKS,
     KPI_PARTS,
@@ -166,10 +169,25 @@ class KpiFigure(_SampleSize):
     # how many of them are under an open dispute.
     units: int | None = None
     disputed: int = 0
+    # A time KPI (`Kpi.has_distribution`): the median and 90th percentile of its records' durations in seconds,
+    # merged from the daily distributions of the period (never a mean of daily medians), and the records they
+    # hold; None and 0 otherwise, or without records.
+    median: float | None = None
+    p90: float | None = None
+    distribution_count: int = 0
+    # Whether the median and p90 were read (a page that shows neither may skip them: `team_dashboard`).
+    quantiles_read: bool = False
+    # Why a time KPI has no median or p90 although they were asked for (an agent on one channel: not kept,
+    # `kpis.distributions.quantiles_kept`); "" otherwise.
+    quantiles_note: str = ""
 
     @property
     def code(self) -> str:
         return self.kpi.code
+
+    def statistic_value(self, statistic: str) -> float | None:
+        """The figure's mean (`value`), median or p90 (`Statistic`): what a target on that statistic judges."""
+        return _statistic_value(self, statistic)
 
     @property
     def target_value(self) -> float | None:
@@ -199,6 +217,31 @@ class KpiFigure(_SampleSize):
             return "flat" if abs(change) < 1e-9 else ("up" if change > 0 else "down")
         improved = change > 0 if self.kpi.direction == Direction.HIGHER else change < 0
         return "better" if improved else "worse"
+
+
+def _statistic_value(figure: KpiFigure | SeriesPoint, statistic: str) -> float | None:
+    if statistic == Statistic.MEDIAN:
+        return figure.median
+    if statistic == Statistic.P90:
+        return figure.p90
+    return figure.value
+
+
+def _apply_quantiles(figures: dict[str, KpiFigure], quantiles: dict[str, Quantiles]) -> None:
+    """Fill each time KPI's median, p90 and their records from `quantiles` (KPI code → its merged Quantiles), and
+    judge a figure whose target is on a median or p90 by that statistic rather than the mean (with no records in
+    the distribution: no data). Where the target changed inside the period, the period's statistic is held to the
+    record-weighted target (`_judge_across_targets`): a median does not split into the days' medians."""
+    for code, found in quantiles.items():
+        figure = figures.get(code)
+        if figure is not None:
+            figure.median, figure.p90, figure.distribution_count = found.median, found.p90, found.count
+    for figure in figures.values():
+        figure.quantiles_read = figure.kpi.has_distribution
+        target = figure.target
+        if target is not None and target.statistic != Statistic.MEAN:
+            value = figure.statistic_value(target.statistic)
+            figure.status = status_against(figure.code, value, figure.target_value, figure.stretch_value)
 
 
 def make_figure(
@@ -295,7 +338,9 @@ class SumsPart:
             f"CAST(SUM(CASE WHEN {date} >= %s THEN {denominator} END) AS bigint) AS den, "
             # No row before the period without the previous one: its sums are NULL.
             f"SUM(CASE WHEN {date} < %s THEN {numerator} END) AS prev_num, "
-            f"CAST(SUM(CASE WHEN {date} < %s THEN {denominator} END) AS bigint) AS prev_den "
+            f"CAST(SUM(CASE WHEN {date} < %s THEN {denominator} END) AS bigint) AS prev_den, "
+            # A distribution's buckets in a DistributionPart's rows (`read_sums` reads both kinds together).
+            f"CAST(NULL AS text) AS detail "
             f"FROM {table} WHERE {where} AND {date} >= %s AND {date} <= %s "
             f"GROUP BY {', '.join([*grouping, kpi])}"
         )
@@ -309,7 +354,7 @@ class SumsPart:
         to_python = self.base.model._meta.get_field(group).to_python if group else None
 
         def read(row: tuple) -> dict:
-            _, group_key, day, kpi, num, den, prev_num, prev_den = row
+            _, group_key, day, kpi, num, den, prev_num, prev_den, _ = row
             own = {"kpi": kpi, "num": num, "den": den}
             if with_previous:
                 own["prev_num"], own["prev_den"] = prev_num, prev_den
@@ -340,6 +385,115 @@ def read_sums(parts: dict[str, SumsPart]) -> dict[str, list[dict]]:
         for row in cursor.fetchall():
             rows[row[0]].append(readers[row[0]](row))
     return rows
+
+
+# ---- medians and p90s of time KPIs ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistributionPart:
+    """One read of the daily distributions of time KPIs (`kpis.distributions`), to be merged per value of `group` (a
+    field, or none), KPI and, `by_day`, day over the period. `base` filters the table's own columns (no joins), as
+    a SumsPart's does, and the part is read with the sums in the same query (`read_sums`)."""
+
+    base: QuerySet
+    period: Period
+    group: str | None = None
+    by_day: bool = False
+
+    def sql(self, tag: str, connection) -> tuple[str, list]:
+        """The period's rows, shaped like a SumsPart's so that both are read in one UNION ALL: `den` holds a row's
+        count of 0 s durations and `detail` its buckets (JSON text). They are merged here rather than by the
+        database: expanding every row's buckets in SQL (jsonb_each) cost a 90-day team page about 4× more
+        (docs/performance.md)."""
+        query, meta = self.base.query, self.base.model._meta
+        qn = connection.ops.quote_name
+        table = qn(meta.db_table)
+
+        def column(name: str) -> str:
+            return f"{table}.{qn(meta.get_field(name).column)}"
+
+        date = column("date")
+        where, where_params = query.get_compiler(connection=connection).compile(query.where)
+        group_key = f"CAST({column(self.group)} AS varchar)" if self.group else "CAST(NULL AS varchar)"
+        day = date if self.by_day else "CAST(NULL AS date)"
+        sql = (
+            f"SELECT CAST(%s AS varchar) AS part, {group_key} AS group_key, {day} AS day, {column('kpi')} AS kpi, "
+            f"CAST(NULL AS double precision) AS num, CAST({column('zeros')} AS bigint) AS den, "
+            "CAST(NULL AS double precision) AS prev_num, CAST(NULL AS bigint) AS prev_den, "
+            f"CAST({column('buckets')} AS text) AS detail "
+            f"FROM {table} WHERE {where} AND {date} >= %s AND {date} <= %s"
+        )
+        return sql, [tag, *where_params, self.period.date_from, self.period.date_to]
+
+    def reader(self):
+        """`read(row)`: a row of the combined read as (key, zeros, {bucket key as text: count}); key is (group value,
+        kpi) or, `by_day`, (group value, day, kpi). `merged_distributions` adds them up."""
+        by_day = self.by_day
+        to_python = self.base.model._meta.get_field(self.group).to_python if self.group else None
+
+        def read(row: tuple) -> tuple:
+            _, group_key, day, kpi, _, zeros, _, _, buckets = row
+            group = None if to_python is None or group_key is None else to_python(group_key)
+            if by_day and isinstance(day, str):  # SQLite hands dates back as text
+                day = dt.date.fromisoformat(day)
+            key = (group, day, kpi) if by_day else (group, kpi)
+            return key, int(zeros or 0), json.loads(buckets) if buckets else {}
+
+        return read
+
+
+# Merged distributions: (zeros, [(bucket, count), …] in bucket order) per key of a DistributionPart.
+MergedDistributions = dict[tuple, tuple[int, list[tuple[int, int]]]]
+
+
+def merged_distributions(rows: list[tuple]) -> MergedDistributions:
+    """A DistributionPart's rows (from `read_sums`) merged per key: counts added bucket by bucket."""
+    zeros: dict[tuple, int] = defaultdict(int)
+    buckets: dict[tuple, dict[str, int]] = defaultdict(dict)
+    for key, row_zeros, row_buckets in rows:
+        zeros[key] += row_zeros
+        merged = buckets[key]
+        for bucket, count in row_buckets.items():
+            merged[bucket] = merged.get(bucket, 0) + count
+    return {key: (zeros[key], sorted((int(b), n) for b, n in buckets[key].items())) for key in zeros}
+
+
+def quantiles_of(zeros: int, buckets: list[tuple[int, int]]) -> Quantiles:
+    """Median, p90 and record count of one merged distribution (`kpis.distributions`: lower quantiles, 1 %)."""
+    return Quantiles(
+        count=zeros + sum(n for _, n in buckets),
+        median=quantile_of(zeros, buckets, MEDIAN),
+        p90=quantile_of(zeros, buckets, P90),
+    )
+
+
+def _quantiles(rows: list[tuple]) -> dict:
+    """{group value (None without a group): {KPI code: Quantiles}} from a DistributionPart's rows without days."""
+    by_group: dict = defaultdict(dict)
+    for (group, code), (zeros, buckets) in merged_distributions(rows).items():
+        by_group[group][code] = quantiles_of(zeros, buckets)
+    return by_group
+
+
+def _series_quantiles(series: dict[str, list[SeriesPoint]], rows: list[tuple], period: Period, grain: Grain) -> None:
+    """Each trend point's median and p90 from its days' distributions merged (a DistributionPart read by day): a
+    week's or month's median is that of its records, never a mean of daily medians."""
+    by_bucket: dict[tuple[str, dt.date], Distribution] = defaultdict(Distribution)
+    for (_, day, code), (zeros, buckets) in merged_distributions(rows).items():
+        by_bucket[(code, max(_bucket_start(day, grain), period.date_from))].merge(Distribution(zeros, dict(buckets)))
+    for code, points in series.items():
+        for point in points:
+            found = by_bucket.get((code, point.date_from))
+            if found is not None:
+                quantiles = quantiles_of(found.zeros, sorted(found.buckets.items()))
+                point.median, point.p90, point.distribution_count = quantiles.median, quantiles.p90, quantiles.count
+
+
+def _distribution_part(scope: str, subject, period: Period, channel: str = "", **grouping) -> DistributionPart:
+    """The distributions of a subject's rows, as `_scorecard_part` reads its sums (an agent's team rows: `team`)."""
+    base = DurationDistribution.objects.filter(_subject_filter(scope, subject), channel=channel)
+    return DistributionPart(base, period, **grouping)
 
 
 # Sums of the days of a period keyed by a first day: a stretch between two target changes (`_stretch_sums`).
@@ -477,7 +631,17 @@ def scorecard(
     target changed inside the period)."""
     resolver = resolver or _resolver_for(period)
     part = _scorecard_part(scope, subject, period, channel, with_previous)
-    return _scorecard_figures(read_sums({"sums": part})["sums"], scope, subject, period, channel, resolver, part)
+    kept = quantiles_kept(scope, channel)
+    quantiles = {"quantiles": _distribution_part(scope, subject, period, channel)} if kept else {}
+    read = read_sums({"sums": part, **quantiles})
+    figures = _scorecard_figures(read["sums"], scope, subject, period, channel, resolver, part)
+    # An agent on one channel: no median or p90 (None, with the note); a target on one finds no data.
+    _apply_quantiles(figures, _quantiles(read["quantiles"]).get(None, {}) if kept else {})
+    if not kept:
+        for figure in figures.values():
+            if figure.kpi.has_distribution:
+                figure.quantiles_note = QUANTILES_NOT_KEPT_NOTE
+    return figures
 
 
 def _scorecard_part(scope: str, subject, period: Period, channel: str, with_previous: bool = True) -> SumsPart:
@@ -535,7 +699,13 @@ class TeamDashboard:
 
 
 def team_dashboard(
-    *, team: Team, period: Period, resolver: TargetResolver | None = None, grain: Grain | None = None
+    *,
+    team: Team,
+    period: Period,
+    resolver: TargetResolver | None = None,
+    grain: Grain | None = None,
+    agent_quantiles: bool = True,
+    series_quantiles: bool = True,
 ) -> TeamDashboard:
     """Agents × KPIs for a team over a period, with the team and org rows, the team's channels, categories
     and trend: 3 queries (2 given the resolver; one more when a target changed inside the period), whatever
@@ -547,6 +717,8 @@ def team_dashboard(
     channel_part = _channel_part(Scope.TEAM, team, period)
     category_part = _category_part(team, period)
     series_part = _series_part(Scope.TEAM, team, period, "")
+    grain = grain or series_grain(period)
+    agent_distributions = DurationDistribution.objects.filter(scope=Scope.AGENT, team=team, channel="")
     sums = read_sums(
         {
             "agents": agent_part,
@@ -555,7 +727,17 @@ def team_dashboard(
             "channels": channel_part,
             "categories": category_part,
             "series": series_part,
+            # The medians and p90s of the team and org, and where asked those of the agents and the trend (the
+            # agents' days are most of the rows): in the same query.
+            "team_quantiles": _distribution_part(Scope.TEAM, team, period),
+            "org_quantiles": _distribution_part(Scope.ORG, None, period),
         }
+        | (
+            {"agent_quantiles": DistributionPart(agent_distributions, period, group="agent_id")}
+            if agent_quantiles
+            else {}
+        )
+        | ({"series_quantiles": _distribution_part(Scope.TEAM, team, period, by_day=True)} if series_quantiles else {})
     )
     daily = _daily_lookup(resolver, agent_part.base, period, "agent_id")
     by_agent: dict[int, list[dict]] = defaultdict(list)
@@ -567,16 +749,27 @@ def team_dashboard(
         )
         for agent in team_agents(team=team, with_data=by_agent)
     ]
+    if agent_quantiles:
+        by_agent_quantiles = _quantiles(sums["agent_quantiles"])
+        for row in rows:
+            _apply_quantiles(row.figures, by_agent_quantiles.get(row.agent.pk, {}))
+    team_figures = _scorecard_figures(sums["team"], Scope.TEAM, team, period, "", resolver, team_part)
+    _apply_quantiles(team_figures, _quantiles(sums["team_quantiles"]).get(None, {}))
+    org_figures = _scorecard_figures(sums["org"], Scope.ORG, None, period, "", resolver, org_part)
+    _apply_quantiles(org_figures, _quantiles(sums["org_quantiles"]).get(None, {}))
+    series = _series(sums["series"], period, grain)
+    if series_quantiles:
+        _series_quantiles(series, sums["series_quantiles"], period, grain)
     return TeamDashboard(
         team=team,
         period=period,
         agents=rows,
-        team_figures=_scorecard_figures(sums["team"], Scope.TEAM, team, period, "", resolver, team_part),
-        org_figures=_scorecard_figures(sums["org"], Scope.ORG, None, period, "", resolver, org_part),
+        team_figures=team_figures,
+        org_figures=org_figures,
         resolver=resolver,
         channels=_channel_figures(sums["channels"], Scope.TEAM, team, period, resolver, channel_part),
         categories=_category_figures(sums["categories"], team, period, resolver, category_part),
-        series=_series(sums["series"], period, grain or series_grain(period)),
+        series=series,
         agents_with_data=sorted(by_agent),
     )
 
@@ -603,29 +796,62 @@ def agent_figures_without_data(*, agent: User, team: Team, period: Period, resol
     return _agent_figures([], agent.pk, team, period, resolver, lambda agent_id: None)
 
 
-def figures_updated_at(*, scope: str, subject) -> dt.datetime | None:
-    """When the subject's figures were last computed (the newest snapshot row): one query.
+def figures_updated_at(*, scope: str, subject, period: Period | None = None) -> dt.datetime | None:
+    """When the subject's figures were last computed (the newest snapshot row; with a period, of the rows its
+    figures read: the period and the one before it): one query.
 
     The all-channels rows only: a refresh writes a day's all-channels row with its channel rows, and these
     are a sixth of them, read from the covering index."""
     rows = Snapshot.objects.filter(_subject_filter(scope, subject), channel="")
+    if period is not None:
+        rows = rows.filter(date__gte=period.previous().date_from, date__lte=period.date_to)
     return rows.aggregate(at=Max("computed_at"))["at"]
 
 
 def figures_version(*, team: Team | None = None) -> tuple | None:
-    """When the computations that write a page's snapshots last ran: for a team's dashboard, the team's and the
-    org's; otherwise every one (an agent's rows may come from several teams). One query.
+    """When the computation that writes a team's snapshots (its agents', its own and its categories') last ran;
+    without a team, the org's. One query.
 
     Every write of snapshot rows takes its computation's lock row first, in the same transaction, and stamps it
-    (`kpis.compute._lock`): once the new rows are visible, so is a new stamp. None when a computation never ran
-    (rows written otherwise, as by hand in a shell, carry no stamp): such figures are never cached."""
-    locks = ComputeLock.objects.exclude(last_run_at=None)
-    if team is not None:
-        keys = (f"team:{team.pk}", "org")
-        stamps = dict(locks.filter(key__in=keys).values_list("key", "last_run_at"))
-        return tuple((key, stamps[key]) for key in keys) if len(stamps) == len(keys) else None
-    stamps = tuple(locks.order_by("key").values_list("key", "last_run_at"))
-    return stamps or None
+    (`kpis.compute._lock`): once the new rows are visible, so is a new stamp. A write to one team changes that
+    team's stamp (and, once the org rows are refreshed, the org's), never another team's. None when the
+    computation never ran (rows written otherwise, as by hand in a shell, carry no stamp): such figures are never
+    cached."""
+    return _versions(f"team:{team.pk}" if team is not None else "org")[0]
+
+
+def figures_versions(*, team: Team) -> tuple[tuple | None, tuple | None]:
+    """The team's `figures_version` and the org's (a dashboard's org row), in one query."""
+    return _versions(f"team:{team.pk}", "org")
+
+
+def _versions(*keys: str) -> tuple[tuple | None, ...]:
+    stamps = dict(ComputeLock.objects.filter(key__in=keys).exclude(last_run_at=None).values_list("key", "last_run_at"))
+    return tuple(((key, stamps[key]),) if key in stamps else None for key in keys)
+
+
+def agent_figures_version(*, agent: User, period: Period) -> tuple | None:
+    """When the computations that wrote an agent's figures for a period last ran: the stamps of every team whose
+    rows hold the agent's days in the period or the one before it (an agent who moved has rows in several), and
+    of the agent's team (its figures beside theirs). One query.
+
+    Exact: a computation that writes or deletes any of those rows is a team's, and that team held the agent's
+    rows before it ran or holds them after, so its stamp is in the version read before or after. None when one
+    of them never ran or the agent has no rows and no team."""
+    start = period.previous().date_from
+    rows = Snapshot.objects.filter(
+        scope=Scope.AGENT, agent=agent, channel="", date__gte=start, date__lte=period.date_to
+    )
+    lock = ComputeLock.objects.filter(key=Concat(Value("team:"), Cast(OuterRef("pk"), CharField())))
+    stamps = tuple(
+        Team.objects.filter(Q(pk=agent.team_id) | Q(pk__in=rows.values("team_id")))
+        .annotate(stamp=Subquery(lock.values("last_run_at")[:1]))
+        .order_by("pk")
+        .values_list("pk", "stamp")
+    )
+    if not stamps or any(stamp is None for _, stamp in stamps):
+        return None
+    return stamps
 
 
 def channel_breakdown(
@@ -686,32 +912,53 @@ class AgentScorecard:
     team_series: dict[str, list[SeriesPoint]] | None = None
 
 
-def agent_scorecard(*, agent: User, period: Period, grain: Grain | None = None) -> AgentScorecard:
+def agent_scorecard(
+    *,
+    agent: User,
+    period: Period,
+    grain: Grain | None = None,
+    resolver: TargetResolver | None = None,
+    series_quantiles: bool = True,
+) -> AgentScorecard:
     """Every KPI of an agent over a period, per channel and as a trend, with their team's figures and trend:
-    2 queries (one more when a target changed inside the period); the snapshot sums are one (`read_sums`)."""
-    resolver = _resolver_for(period)
+    2 queries (1 given the resolver; one more when a target changed inside the period); the snapshot sums are one
+    (`read_sums`)."""
+    resolver = resolver or _resolver_for(period)
     grain = grain or series_grain(period)
     parts = {
         "agent": _scorecard_part(Scope.AGENT, agent, period, ""),
         "channels": _channel_part(Scope.AGENT, agent, period),
         "series": _series_part(Scope.AGENT, agent, period, ""),
+        # The medians and p90s of the agent and their trend (and their team's, below): in the same query.
+        "quantiles": _distribution_part(Scope.AGENT, agent, period),
     }
     if agent.team_id:
         parts |= {
             "team": _scorecard_part(Scope.TEAM, agent.team, period, ""),
             "team_series": _series_part(Scope.TEAM, agent.team, period, ""),
+            "team_quantiles": _distribution_part(Scope.TEAM, agent.team, period),
         }
+    if series_quantiles:  # the trends' medians and p90s, for a page that charts them
+        parts["series_quantiles"] = _distribution_part(Scope.AGENT, agent, period, by_day=True)
+        if agent.team_id:
+            parts["team_series_quantiles"] = _distribution_part(Scope.TEAM, agent.team, period, by_day=True)
     sums = read_sums(parts)
     card = AgentScorecard(
         figures=_scorecard_figures(sums["agent"], Scope.AGENT, agent, period, "", resolver, parts["agent"]),
         channels=_channel_figures(sums["channels"], Scope.AGENT, agent, period, resolver, parts["channels"]),
         series=_series(sums["series"], period, grain),
     )
+    _apply_quantiles(card.figures, _quantiles(sums["quantiles"]).get(None, {}))
+    if series_quantiles:
+        _series_quantiles(card.series, sums["series_quantiles"], period, grain)
     if agent.team_id:
         card.team_figures = _scorecard_figures(
             sums["team"], Scope.TEAM, agent.team, period, "", resolver, parts["team"]
         )
+        _apply_quantiles(card.team_figures, _quantiles(sums["team_quantiles"]).get(None, {}))
         card.team_series = _series(sums["team_series"], period, grain)
+        if series_quantiles:
+            _series_quantiles(card.team_series, sums["team_series_quantiles"], period, grain)
     return card
 
 
@@ -776,10 +1023,18 @@ class SeriesPoint(_SampleSize):
     # A sampled ratio (IQS): its units (n reviews) and those under an open dispute.
     units: int | None = None
     disputed: int = 0
+    # A time KPI: the bucket's median and p90 in seconds, merged from its days' distributions, and their records.
+    median: float | None = None
+    p90: float | None = None
+    distribution_count: int = 0
 
     @property
     def value(self) -> float | None:
         return self.kpi.value(self.numerator, self.denominator)
+
+    def statistic_value(self, statistic: str) -> float | None:
+        """The point's mean, median or p90 (`Statistic`): the trend of the chosen statistic."""
+        return _statistic_value(self, statistic)
 
 
 def kpi_series(
@@ -790,8 +1045,15 @@ def kpi_series(
     A week or month is sum(numerator) / sum(denominator) of its days, never a mean of daily values;
     no snapshot row means no data (volume: 0).
     """
-    rows = read_sums({"series": _series_part(scope, subject, period, channel)})["series"]
-    return _series(rows, period, grain or series_grain(period))
+    grain = grain or series_grain(period)
+    parts = {"series": _series_part(scope, subject, period, channel)}
+    if quantiles_kept(scope, channel):  # an agent on one channel: no medians or p90s (None)
+        parts["quantiles"] = _distribution_part(scope, subject, period, channel, by_day=True)
+    read = read_sums(parts)
+    series = _series(read["series"], period, grain)
+    if "quantiles" in parts:
+        _series_quantiles(series, read["quantiles"], period, grain)
+    return series
 
 
 def _series_part(scope: str, subject, period: Period, channel: str) -> SumsPart:

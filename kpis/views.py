@@ -6,6 +6,7 @@ every figure comes from `kpis.selectors`; templates only format.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -31,8 +32,17 @@ from . import page_cache, pitfalls, selectors, services
 from .decorators import period_page
 from .exports import records_csv_response
 from .formatting import format_value
-from .forms import PeriodForm, PitfallConfirmForm, RecordsForm, TargetForm
-from .models import PitfallConfirmation, Scope, Target
+from .forms import (
+    PeriodForm,
+    PitfallConfirmForm,
+    RecordsForm,
+    TargetForm,
+    grid_statistic,
+    statistic_links,
+    statistic_query,
+)
+from .models import STATISTIC_PREFIXES, PitfallConfirmation, Scope, Statistic, Target
+from .outcomes.views import outcome_panel
 from .registry import KPIS, Source
 from .templatetags.pulse import figure_row_html
 
@@ -43,20 +53,31 @@ NO_CATEGORY = selectors.NO_CATEGORY  # the breakdown's row name, read back by th
 # ---- helpers -----------------------------------------------------------------------------
 
 
-def _chart_data(datasets: dict[str, dict[str, list[selectors.SeriesPoint]]], figures, grain: selectors.Grain) -> dict:
+def _chart_data(
+    datasets: dict[str, dict[str, list[selectors.SeriesPoint]]],
+    figures,
+    grain: selectors.Grain,
+    statistic: str = Statistic.MEAN,
+) -> dict:
     """Every KPI's trend per day, week or month, shaped for static/js/charts.js (read through json_script).
 
     Dates are ISO (the script adds the year where the range spans years); each point carries its
     value as the pages write it (`text`), its sample size `n` and whether it is low-confidence
-    (fewer than KPI_MIN_SAMPLE records).
+    (fewer than KPI_MIN_SAMPLE records). A time KPI's trend is that of `statistic` (mean, median or p90), its
+    name says which.
     """
     first = next(iter(next(iter(datasets.values())).values()))
     charts = []
     for code, kpi in KPIS.items():
+        shown = statistic if kpi.has_distribution else Statistic.MEAN
+
+        def value(point, shown=shown):
+            return point.statistic_value(shown)
+
         charts.append(
             {
                 "code": code,
-                "name": kpi.name,
+                "name": kpi.name if shown == Statistic.MEAN else f"{kpi.name} ({STATISTIC_PREFIXES[shown]})",
                 "unit": kpi.unit.value,
                 "decimals": kpi.decimals,
                 "records": kpi.denominator_text,
@@ -66,8 +87,8 @@ def _chart_data(datasets: dict[str, dict[str, list[selectors.SeriesPoint]]], fig
                 "datasets": [
                     {
                         "label": label,
-                        "data": [None if p.value is None else round(p.value, 3) for p in series[code]],
-                        "text": [format_value(kpi, p.value) for p in series[code]],
+                        "data": [None if value(p) is None else round(value(p), 3) for p in series[code]],
+                        "text": [format_value(kpi, value(p)) for p in series[code]],
                         "n": [p.sample_size for p in series[code]],
                         "low_confidence": [p.low_confidence for p in series[code]],
                     }
@@ -119,9 +140,13 @@ class GridRow:
     agent: User | None = None
 
 
-def _grid_row(label: str, figures, kpis, *, link=None, pk=None, details: bool = True, **extra) -> GridRow:
-    """A grid row of `figures`; with `link`, each cell links to its records (`link(pk, code)`)."""
-    html = figure_row_html(figures, kpis, (lambda code: link(pk, code)) if link else None, details=details)
+def _grid_row(
+    label: str, figures, kpis, *, link=None, pk=None, details: bool = True, statistic: str = Statistic.MEAN, **extra
+) -> GridRow:
+    """A grid row of `figures`; with `link`, each cell links to its records (`link(pk, code)`); a time KPI's cell
+    shows `statistic` (mean, median or p90)."""
+    link_for = (lambda code: link(pk, code)) if link else None
+    html = figure_row_html(figures, kpis, link_for, details=details, statistic=statistic)
     missed = mark_safe("; ".join(html.missed))  # each item escaped by figure_row_html
     return GridRow(
         label=label,
@@ -150,6 +175,29 @@ def _breakdown_rows(groups, kpis, *, link, pk: int, name: str) -> list[GridRow]:
 def _channel_groups(breakdown: dict[str, dict[str, selectors.KpiFigure]]) -> list[tuple[str, str, dict]]:
     labels = dict(Channel.choices)
     return [(labels.get(channel, channel), channel, figures) for channel, figures in breakdown.items()]
+
+
+def _org_row(figures, kpis, statistic: str = Statistic.MEAN) -> GridRow:
+    return _grid_row("Organisation", figures, kpis, statistic=statistic)
+
+
+# Business-hours twins of calendar time KPIs (twelve columns do not fit a laptop's width): in the dashboard's grid
+# only where a target of the period is on one, and then in place of its calendar twin unless that has a target too.
+# Scorecards, trends, the API, reviews and exports show every KPI.
+BUSINESS_HOURS_TWINS = {"frt_business": "frt", "resolution_time_business": "resolution_time"}
+
+
+def _grid_kpis(resolver) -> list:
+    """The dashboard grid's KPI columns: every KPI but the business-hours twins nobody targets in the period (a
+    missed target always has its column, so needs-coaching and the grid agree)."""
+    targeted = {target.kpi for target in resolver.targets}
+    hidden = set()
+    for twin, calendar in BUSINESS_HOURS_TWINS.items():
+        if twin not in targeted:
+            hidden.add(twin)
+        elif calendar not in targeted:
+            hidden.add(calendar)
+    return [kpi for code, kpi in KPIS.items() if code not in hidden]
 
 
 def _needs_coaching(rows: list[GridRow]) -> list[GridRow]:
@@ -184,7 +232,6 @@ class DashboardFigures:
     # The agents with snapshot rows in the period (an agent who left the team keeps their row).
     agents_with_data: list[int]
     team_row: GridRow
-    org_row: GridRow
     channels: list[GridRow]
     categories: list[GridRow]
     chart_data: dict
@@ -192,20 +239,34 @@ class DashboardFigures:
     has_csat_target: bool
 
 
-def _dashboard_figures(team, period, grain, resolver, period_query: str, kpis, read: dict) -> DashboardFigures:
+def _dashboard_figures(
+    team, period, grain, resolver, period_query: str, kpis, read: dict, statistic: str = Statistic.MEAN
+) -> DashboardFigures:
     """The dashboard's figures from the snapshots (3 queries: the sums, the agents, and the stretch sums only
-    when a target changed inside the period); the agents it read go in `read["agents"]`."""
-    dashboard = selectors.team_dashboard(team=team, period=period, grain=grain, resolver=resolver)
+    when a target changed inside the period); the agents it read go in `read["agents"]`, the org row (read in
+    the same query, cached apart under the org's stamp) in `read["org_row"]`."""
+    # The agents' medians and trend's are read where the grid or the charts show them, or a target judges them.
+    shown = statistic != Statistic.MEAN
+    dashboard = selectors.team_dashboard(
+        team=team,
+        period=period,
+        grain=grain,
+        resolver=resolver,
+        agent_quantiles=shown or any(target.statistic != Statistic.MEAN for target in resolver.targets),
+        series_quantiles=shown,
+    )
     read["agents"] = [row.agent for row in dashboard.agents]
+    read["org_row"] = _org_row(dashboard.org_figures, kpis, statistic)
     agent_link = _drill_down_link("agent_records", period_query)
     team_link = _drill_down_link("team_records", period_query)
+    shown = {"statistic": statistic}  # the grid's time KPIs (breakdowns have no distributions: their means)
     return DashboardFigures(
         agent_rows={
-            row.agent.pk: _grid_row("", row.figures, kpis, link=agent_link, pk=row.agent.pk) for row in dashboard.agents
+            row.agent.pk: _grid_row("", row.figures, kpis, link=agent_link, pk=row.agent.pk, **shown)
+            for row in dashboard.agents
         },
         agents_with_data=dashboard.agents_with_data,
-        team_row=_grid_row(f"Team {team.name}", dashboard.team_figures, kpis, link=team_link, pk=team.pk),
-        org_row=_grid_row("Organisation", dashboard.org_figures, kpis),
+        team_row=_grid_row(f"Team {team.name}", dashboard.team_figures, kpis, link=team_link, pk=team.pk, **shown),
         channels=_breakdown_rows(_channel_groups(dashboard.channels), kpis, link=team_link, pk=team.pk, name="channel"),
         categories=_breakdown_rows(
             [(category, category, figures) for category, figures in dashboard.categories],
@@ -214,7 +275,7 @@ def _dashboard_figures(team, period, grain, resolver, period_query: str, kpis, r
             pk=team.pk,
             name="category",
         ),
-        chart_data=_chart_data({team.name: dashboard.series}, dashboard.team_figures, grain),
+        chart_data=_chart_data({team.name: dashboard.series}, dashboard.team_figures, grain, statistic),
         has_data=any(figure.sample_size for figure in dashboard.team_figures.values()),
         has_csat_target=dashboard.team_figures["csat"].target is not None,
     )
@@ -229,16 +290,33 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     period, preset = period_form.resolve()
     period_query = period_form.query()
     grain = selectors.series_grain(period)
-    kpis = list(KPIS.values())
+    statistic = grid_statistic(request.GET)
     resolver = selectors.period_targets(period)
-    read: dict[str, list[User]] = {}  # the agents, read with the figures (or alone when they come from the cache)
+    kpis = _grid_kpis(resolver)
+    read: dict = {}  # the agents and the org row, read with the figures (or alone when they come from the cache)
+    # The team's figures under the team's stamp, the org row under the org's: a write to another team leaves
+    # this team's entry in place, and the org row is one more cached read.
+    team_version, org_version = selectors.figures_versions(team=team)
     figures = page_cache.cached_figures(
         "team_dashboard",
-        version=selectors.figures_version(team=team),
+        version=team_version,
         resolver=resolver,
         using=selectors.snapshots_database(),
-        parts=(team.pk, team.name, period, grain, period_query),
-        build=lambda: _dashboard_figures(team, period, grain, resolver, period_query, kpis, read),
+        parts=(team.pk, team.name, period, grain, period_query, statistic),
+        build=lambda: _dashboard_figures(team, period, grain, resolver, period_query, kpis, read, statistic),
+    )
+    org_row = page_cache.cached_figures(
+        "org_row",
+        version=org_version,
+        resolver=resolver,
+        using=selectors.snapshots_database(),
+        parts=(period, statistic),
+        build=lambda: (
+            read.get("org_row")
+            or _org_row(
+                selectors.scorecard(scope=Scope.ORG, subject=None, period=period, resolver=resolver), kpis, statistic
+            )
+        ),
     )
     agents = read.get("agents")
     if agents is None:
@@ -250,7 +328,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         row = figures.agent_rows.get(agent.pk)
         if row is None:  # joined the team since the figures were read: no data in the period
             empty = selectors.agent_figures_without_data(agent=agent, team=team, period=period, resolver=resolver)
-            row = _grid_row("", empty, kpis, link=agent_link, pk=agent.pk)
+            row = _grid_row("", empty, kpis, link=agent_link, pk=agent.pk, statistic=statistic)
         rows.append(replace(row, label=str(agent), agent=agent, url=scorecard_link(agent.pk)))
     context = {
         "team": team,
@@ -259,10 +337,13 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "period_form": period_form,
         "period_query": period_query,
         "kpis": kpis,
+        "statistic": statistic,
+        "statistic_links": statistic_links(period_query, statistic),
+        "statistic_query": statistic_query(statistic),
         "columns": len(kpis) + 2,
         "rows": rows,
         "team_row": figures.team_row,
-        "org_row": figures.org_row,
+        "org_row": org_row,
         "needs_coaching": _needs_coaching(rows),
         "has_data": figures.has_data,
         "has_csat_target": figures.has_csat_target,
@@ -271,6 +352,8 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "chart_data": figures.chart_data,
         "goals": goals_for_team(team=team, viewer=request.user),
         "can_manage": scoping.can_manage_team(request.user, team),
+        "outcomes": outcome_panel(user=request.user, period=period, team=team, resolver=resolver),
+        "link_org_outcomes": scoping.sees_org_outcomes(request.user),
     }
     return render(request, "kpis/team_dashboard.html", context)
 
@@ -306,15 +389,61 @@ def team_pitfalls(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- agents ------------------------------------------------------------------------------
 
 
-def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResponse:
-    period_form = PeriodForm(request.GET)
-    period, preset = period_form.resolve()
-    grain = selectors.series_grain(period)
-    card = selectors.agent_scorecard(agent=agent, period=period, grain=grain)
-    figures = card.figures
+@dataclass(frozen=True)
+class ScorecardFigures:
+    """Every figure of an agent's scorecard as shown, for one period: what `kpis.page_cache` keeps (nothing in it
+    depends on the viewer; the agent's and team's names label the chart and are part of the key)."""
+
+    card: selectors.AgentScorecard
+    channels: list[GridRow]
+    chart_data: dict
+    # When the rows behind these figures were computed ("figures updated N s ago"): they change with the key.
+    updated_at: dt.datetime | None
+
+
+def _scorecard_figures(
+    agent: User, period, grain, resolver, period_query: str, statistic: str = Statistic.MEAN
+) -> ScorecardFigures:
+    """The scorecard's figures from the snapshots (2 queries, 3 when a target changed inside the period)."""
+    card = selectors.agent_scorecard(
+        agent=agent, period=period, grain=grain, resolver=resolver, series_quantiles=statistic != Statistic.MEAN
+    )
     series = {str(agent): card.series}
     if card.team_series is not None:
         series[f"{agent.team} (team)"] = card.team_series
+    return ScorecardFigures(
+        card=card,
+        channels=_breakdown_rows(
+            _channel_groups(card.channels),
+            list(KPIS.values()),
+            link=_drill_down_link("agent_records", period_query),
+            pk=agent.pk,
+            name="channel",
+        ),
+        chart_data=_chart_data(series, card.figures, grain, statistic),
+        updated_at=selectors.figures_updated_at(scope=Scope.AGENT, subject=agent, period=period),
+    )
+
+
+def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResponse:
+    period_form = PeriodForm(request.GET)
+    period, preset = period_form.resolve()
+    period_query = period_form.query()
+    grain = selectors.series_grain(period)
+    statistic = grid_statistic(request.GET)  # what the time KPIs' trends show
+    resolver = selectors.period_targets(period)
+    # Keyed by the stamps of the teams whose computations wrote the agent's rows (and of their team): a write to
+    # another team leaves this entry in place.
+    shown = page_cache.cached_figures(
+        "scorecard",
+        version=selectors.agent_figures_version(agent=agent, period=period),
+        resolver=resolver,
+        using=selectors.snapshots_database(),
+        parts=(agent.pk, str(agent), agent.team_id, str(agent.team or ""), period, grain, period_query, statistic),
+        build=lambda: _scorecard_figures(agent, period, grain, resolver, period_query, statistic),
+    )
+    card = shown.card
+    figures = card.figures
     context = {
         "agent": agent,
         "own": own,
@@ -322,19 +451,16 @@ def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResp
         "preset": preset,
         "period_form": period_form,
         "period_query": period_form.query(),
+        "statistic": statistic,
+        "statistic_links": statistic_links(period_query, statistic),
+        "statistic_query": statistic_query(statistic),
         "figures": figures,
-        "updated_at": selectors.figures_updated_at(scope=Scope.AGENT, subject=agent),
+        "updated_at": shown.updated_at,
         "team_figures": card.team_figures,
         "kpis": list(KPIS.values()),
         "has_data": any(figure.sample_size for figure in figures.values()),
-        "channels": _breakdown_rows(
-            _channel_groups(card.channels),
-            list(KPIS.values()),
-            link=_drill_down_link("agent_records", period_form.query()),
-            pk=agent.pk,
-            name="channel",
-        ),
-        "chart_data": _chart_data(series, figures, grain),
+        "channels": shown.channels,
+        "chart_data": shown.chart_data,
         "goals": goals_for_agent(agent=agent, viewer=request.user),
         "reviews": reviews_for_agent(agent=agent, viewer=request.user),
         "can_review": scoping.can_write_review_for(request.user, agent),

@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from accounts import scoping
 from accounts.models import Team, User
-from kpis.formatting import format_target, format_value
-from kpis.models import Snapshot, Target, TargetStatus
+from kpis.formatting import format_value
+from kpis.models import Snapshot, Statistic, Target, TargetStatus, target_comparison_text
 from kpis.registry import scales_help_text
 from kpis.selectors import OLD_PERIOD_PARAM, PERIOD_PARAM, PERIOD_PRESETS
 from tickets.api.records import id_field
@@ -151,9 +151,36 @@ class KpiFigureSerializer(serializers.Serializer):
     target_value = serializers.FloatField(allow_null=True)
     stretch_value = serializers.FloatField(allow_null=True)
     target_display = serializers.SerializerMethodField(
-        help_text="The target as the pages show it: “≥ 80.0 %”, “≤ 5 min 30 s”; empty without a target."
+        help_text="The target as the pages show it, naming a median or p90 target: “≥ 80.0 %”, “≤ 5 min 30 s”, "
+        "“median ≤ 1 h”; empty without a target."
     )
-    status = TargetStatusField(help_text="Against the target in force on the period's last day.")
+    target_statistic = serializers.SerializerMethodField(
+        help_text="Which figure the target judges: the mean (`value`), or `median_seconds` / `p90_seconds`; "
+        "null without a target."
+    )
+    status = TargetStatusField(
+        help_text="Against the target in force on the period's last day, on the target's statistic (mean, median "
+        "or p90)."
+    )
+    median_seconds = serializers.FloatField(
+        source="median",
+        allow_null=True,
+        help_text="Time KPIs: the median of the records' durations in seconds, merged from the daily "
+        "distributions (relative accuracy 1 %); null for other KPIs or without records.",
+    )
+    p90_seconds = serializers.FloatField(
+        source="p90",
+        allow_null=True,
+        help_text="Time KPIs: the 90th percentile of the records' durations in seconds, like `median_seconds`.",
+    )
+    distribution_count = serializers.IntegerField(
+        help_text="Time KPIs: the records behind `median_seconds` and `p90_seconds`; 0 for other KPIs."
+    )
+    quantiles_note = serializers.CharField(
+        help_text="Why a time KPI's `median_seconds` and `p90_seconds` are null although it has records: they are "
+        "kept per agent over all channels, so an agent's scorecard filtered to one channel has none (ask without "
+        "`channel`). Empty otherwise."
+    )
     previous_value = serializers.FloatField(allow_null=True, help_text="The previous period of equal length.")
     change = serializers.FloatField(allow_null=True)
     trend = serializers.ChoiceField(choices=["better", "worse", "flat", "up", "down"], allow_null=True)
@@ -161,8 +188,14 @@ class KpiFigureSerializer(serializers.Serializer):
     def get_value_display(self, figure) -> str:
         return format_value(figure.kpi, figure.value)
 
+    # An inline enum: the targets' own `statistic` is the StatisticEnum component.
+    @extend_schema_field({"type": "string", "enum": Statistic.values, "nullable": True})
+    def get_target_statistic(self, figure) -> str | None:
+        return figure.target.statistic if figure.target else None
+
     def get_target_display(self, figure) -> str:
-        return format_target(figure.kpi, figure.target_value)
+        statistic = figure.target.statistic if figure.target else Statistic.MEAN
+        return target_comparison_text(figure.code, figure.target_value, statistic)
 
 
 class ScorecardSerializer(serializers.Serializer):

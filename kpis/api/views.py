@@ -11,10 +11,17 @@ from rest_framework.response import Response
 
 from accounts import scoping
 from config.api_permissions import ApiViewMixin, CanWriteTargets, IsAdmin
-from kpis import tasks
+from kpis import page_cache, tasks
 from kpis.models import Scope, Target
 from kpis.registry import KPIS
-from kpis.selectors import period_from_params, scorecard
+from kpis.selectors import (
+    agent_figures_version,
+    figures_version,
+    period_from_params,
+    period_targets,
+    scorecard,
+    snapshots_database,
+)
 from kpis.services import target_delete, target_save
 
 from .filters import SnapshotFilter, TargetFilter
@@ -177,7 +184,23 @@ class ScorecardMixin:
             preset=params.get("period"), date_from=params.get("date_from"), date_to=params.get("date_to")
         )
         channel = params.get("channel", "")
-        figures = scorecard(scope=self.scope, subject=subject, period=period, channel=channel)
+        resolver = period_targets(period)
+        # Cached as the pages are (kpis.page_cache), under the stamps of the computations that wrote the subject's
+        # rows, after the access check above (get_object); the entry holds figures only.
+        if self.scope == Scope.AGENT:
+            version, target_team = agent_figures_version(agent=subject, period=period), subject.team_id
+        else:
+            version, target_team = figures_version(team=subject), None
+        figures = page_cache.cached_figures(
+            f"api_scorecard_{self.scope}",
+            version=version,
+            resolver=resolver,
+            using=snapshots_database(),
+            parts=(subject.pk, target_team, period, channel),
+            build=lambda: scorecard(
+                scope=self.scope, subject=subject, period=period, channel=channel, resolver=resolver
+            ),
+        )
         body = {
             "scope": self.scope,
             "subject": subject.pk,

@@ -67,9 +67,13 @@ UNIT_TITLES = {Unit.PERCENT: "%", Unit.SECONDS: "h:mm:ss", Unit.SCORE: "score", 
 
 
 def kpi_column_titles(kpi: Kpi) -> list[str]:
-    """The four columns of one KPI: value and target in its unit, status, sample size."""
+    """The columns of one KPI: value and target in its unit, status, sample size; and for a time KPI its median
+    and p90 (the value is the mean; the target's title names its statistic in the cell's own text)."""
     unit = UNIT_TITLES[kpi.unit]
-    return [f"{kpi.name} ({unit})", f"{kpi.name} target ({unit})", f"{kpi.name} status", f"{kpi.name} sample size"]
+    titles = [f"{kpi.name} ({unit})", f"{kpi.name} target ({unit})", f"{kpi.name} status", f"{kpi.name} sample size"]
+    if kpi.has_distribution:
+        titles += [f"{kpi.name} median ({unit})", f"{kpi.name} p90 ({unit})"]
+    return titles
 
 
 def export_header() -> list[str]:
@@ -122,10 +126,12 @@ def _row(review: Review) -> list:
     for code, kpi in KPIS.items():
         figure = summary.get(code)
         if figure is None:  # a draft (admins only) has no frozen summary
-            row += [None, None, None, None]
-        else:
-            status = TargetStatus(figure.status).label if figure.status in TargetStatus.values else figure.status
-            row += [_figure(kpi, figure.value), _figure(kpi, figure.target_value), status, figure.sample_size]
+            row += [None] * len(kpi_column_titles(kpi))
+            continue
+        status = TargetStatus(figure.status).label if figure.status in TargetStatus.values else figure.status
+        row += [_figure(kpi, figure.value), _figure(kpi, figure.target_value), status, figure.sample_size]
+        if kpi.has_distribution:  # empty in summaries frozen before distributions were stored
+            row += [_figure(kpi, figure.median_seconds), _figure(kpi, figure.p90_seconds)]
     return row
 
 

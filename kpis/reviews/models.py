@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from kpis.formatting import format_target
-from kpis.models import FiniteFloatField
+from kpis.formatting import NO_VALUE, format_target
+from kpis.models import FiniteFloatField, Statistic, target_comparison_text
 from kpis.registry import KPIS
 
 GOAL_KPI_CHOICES = [(code, kpi.name) for code, kpi in KPIS.items() if kpi.has_target]
@@ -112,6 +112,14 @@ class ReviewKpi(models.Model):
     previous_value = models.FloatField(null=True)
     change = models.FloatField(null=True)
     trend = models.CharField(max_length=8, blank=True)
+    # A time KPI: the median and p90 of its records' durations in seconds (merged from the daily distributions)
+    # and the records they rest on, frozen with the figures; null for other KPIs and in summaries frozen before
+    # distributions were stored (they render without them).
+    median_seconds = models.FloatField(null=True, blank=True)
+    p90_seconds = models.FloatField(null=True, blank=True)
+    distribution_count = models.BigIntegerField(null=True, blank=True)
+    # The statistic the target judged (`kpis.models.Statistic`); empty in older summaries: the mean.
+    target_statistic = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         ordering = ["review", "position"]
@@ -123,6 +131,18 @@ class ReviewKpi(models.Model):
     @property
     def name(self) -> str:
         return KPIS[self.kpi].name
+
+    @property
+    def has_quantiles(self) -> bool:
+        """Whether the summary froze a median and p90 (time KPIs, shared since distributions are stored)."""
+        return self.distribution_count is not None
+
+    @property
+    def target_label(self) -> str:
+        """The frozen target as a comparison naming a median or p90: "≤ 5 min", "median ≤ 1 h"; "—" without one."""
+        if self.target_value is None:
+            return NO_VALUE
+        return target_comparison_text(self.kpi, self.target_value, self.target_statistic or Statistic.MEAN)
 
 
 class Goal(models.Model):

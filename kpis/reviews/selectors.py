@@ -97,6 +97,10 @@ def review_summary_live(review: Review) -> list[ReviewKpi]:
             previous_value=figure.previous_value,
             change=figure.change,
             trend=figure.trend or "",
+            median_seconds=figure.median,
+            p90_seconds=figure.p90,
+            distribution_count=figure.distribution_count if figure.kpi.has_distribution else None,
+            target_statistic=figure.target.statistic if figure.target else "",
         )
         for position, (code, figure) in enumerate(figures.items())
     ]

@@ -20,10 +20,9 @@ from kpis.formatting import (
     format_duration,
     format_scale,
     format_signed,
-    format_target,
     format_value,
 )
-from kpis.models import TargetStatus
+from kpis.models import Statistic, TargetStatus, target_comparison_text
 from kpis.registry import Kpi
 
 register = template.Library()
@@ -105,13 +104,35 @@ def target_text(figure) -> str:
     if figure is None or figure.target is None:
         return ""
     kpi = figure.kpi
-    text = format_target(kpi, figure.target_value)
+    text = target_comparison_text(kpi.code, figure.target_value, figure.target.statistic)
     if figure.stretch_value is not None:
         text += f" (stretch {format_value(kpi, figure.stretch_value)})"
     if figure.target_changes:  # judged day by day against the targets of the period (kpis.selectors)
         days = ", ".join(f"{day:%d %b}" for day in figure.target_changes)
         text += f"; the target changed on {days}: each day's records held to that day's target"
     return text
+
+
+@register.filter
+def quantiles_text(figure) -> str:
+    """A time KPI's median and p90 with the records they rest on: “median 40 min · p90 2 h 5 min (n = 57)”;
+    empty for other KPIs. The mean is the figure's value."""
+    if figure is None or not getattr(figure, "quantiles_read", True) or not figure.kpi.has_distribution:
+        return ""  # not read: the dashboard's grid shows means and no target is on a median or p90
+    if getattr(figure, "quantiles_note", ""):
+        return figure.quantiles_note  # not kept (an agent on one channel): said, never a number from other rows
+    kpi = figure.kpi
+    text = f"median {format_value(kpi, figure.median)} · p90 {format_value(kpi, figure.p90)}"
+    # Said once where it is the figure's own n (every record with a duration is in the distribution).
+    return text if figure.distribution_count == figure.sample_size else f"{text} (n = {figure.distribution_count})"
+
+
+@register.filter
+def statistic_value(figure, statistic: str):
+    """The figure's mean, median or p90 (`kpis.models.Statistic`): the one a grid or a trend shows."""
+    if figure is None:
+        return None
+    return figure.statistic_value(statistic) if figure.kpi.has_distribution else figure.value
 
 
 @register.filter
@@ -178,11 +199,12 @@ def figure_title(figure) -> str:
     """A one-line summary for a title attribute: value, interval, sample size, target."""
     if figure is None:
         return ""
-    return _title(figure, format_value(figure.kpi, figure.value), interval_text(figure), target_text(figure))
+    value = format_value(figure.kpi, figure.value)
+    return _title(figure, value, interval_text(figure), target_text(figure), quantiles_text(figure))
 
 
-def _title(figure, value: str, interval: str, target: str) -> str:
-    parts = [f"{figure.kpi.name}: {value}"]
+def _title(figure, value: str, interval: str, target: str, quantiles: str = "") -> str:
+    parts = [f"{figure.kpi.name}: mean {value} · {quantiles}" if quantiles else f"{figure.kpi.name}: {value}"]
     if interval:
         parts.append(interval)
     parts.append(f"n = {figure.sample_size}")
@@ -246,30 +268,38 @@ class FigureRowHtml:
     missed: list[SafeString]
 
 
-def figure_row_html(figures: dict, kpis: list[Kpi], href_for=None, *, details: bool = True) -> FigureRowHtml:
+def figure_row_html(
+    figures: dict, kpis: list[Kpi], href_for=None, *, details: bool = True, statistic: str = Statistic.MEAN
+) -> FigureRowHtml:
     """The HTML of one row of figures, a KPI each; `href_for(code)` gives each cell's drill-down link (or
-    none). The markup is that of the pages' figure cells and details (static/css/pulse.css)."""
+    none). A time KPI's cell shows `statistic` (mean, median or p90), every other KPI's its value. The markup is
+    that of the pages' figure cells and details (static/css/pulse.css)."""
     cells, items, missed = [], [], []
     for kpi in kpis:
         figure = figures[kpi.code]
         status, trend = figure.status, figure.trend
+        shown = statistic_value(figure, statistic)
         texts = _FigureTexts(
-            value=format_value(kpi, figure.value),
+            value=format_value(kpi, shown),
             target=target_text(figure),
             interval=interval_text(figure),
             css=status_class(status),
             label=escape(status_label(status)),
             change=f"{trend_symbol(trend)} {escape(format_change(kpi, figure.change))}" if trend else "",
+            mean=format_value(kpi, figure.value),
+            quantiles=quantiles_text(figure),
+            shown=shown,
         )
-        value = escape(texts.value)
         cells.append(_cell(figure, kpi, texts, href_for))
         if details:
             items.append(_detail(figure, kpi, texts))
         if status == TargetStatus.MISSED:
+            # The statistic the target judges, whichever the grid shows.
+            judged = escape(format_value(kpi, statistic_value(figure, figure.target.statistic)))
             target, low_text = texts.target, ", low sample" if figure.low_confidence else ""
             missed.append(
                 mark_safe(
-                    f'<span class="missed-kpi">{escape(kpi.name)} {value} (target {escape(target)}{low_text})</span>'
+                    f'<span class="missed-kpi">{escape(kpi.name)} {judged} (target {escape(target)}{low_text})</span>'
                 )
             )
     details_html = f'<dl class="figure-details">{"".join(items)}\n</dl>' if details else ""
@@ -287,6 +317,10 @@ class _FigureTexts:
     css: str
     label: str
     change: str
+    # The mean, a time KPI's median and p90 (`quantiles_text`), and the number the cell shows (for sorting).
+    mean: str = ""
+    quantiles: str = ""
+    shown: float | None = None
 
 
 def _cell(figure, kpi: Kpi, texts: _FigureTexts, href_for) -> str:
@@ -297,14 +331,14 @@ def _cell(figure, kpi: Kpi, texts: _FigureTexts, href_for) -> str:
     has_target, low, n = figure.target is not None, figure.low_confidence, figure.sample_size
     value = escape(texts.value)
     shown = f'<a href="{escape(href_for(kpi.code))}">{value}</a>' if href_for and n else value
-    sort = f' data-sort="{figure.value:f}"' if figure.value is not None else ""
+    sort = f' data-sort="{texts.shown:f}"' if texts.shown is not None else ""
     symbol = (
         f'<span class="status-symbol" aria-hidden="true">{status_symbol(figure.status)}</span> ' if has_target else ""
     )
     low_mark = f' <span class="low-mark" aria-hidden="true">n {n}</span>' if low else ""
     low_mark += _disputed_mark(figure)
     detail = f'<span class="status-label">{texts.label}</span> · ' if has_target else ""
-    detail += escape(_title(figure, texts.value, texts.interval, texts.target))
+    detail += escape(_title(figure, texts.mean, texts.interval, texts.target, texts.quantiles))
     if texts.change:
         detail += f" · {texts.change} against the previous period ({trend_label(figure.trend)})"
     return (
@@ -321,6 +355,8 @@ def _detail(figure, kpi: Kpi, texts: _FigureTexts) -> str:
     status = f' <span class="status-label">{status_symbol(figure.status)} {texts.label}</span>' if has_target else ""
     meta = f"target {escape(texts.target)} · " if has_target else ""
     interval = f'<span class="meta">{escape(texts.interval)}</span>' if texts.interval else ""
+    if texts.quantiles:  # a time KPI: its three statistics side by side, whichever the grid shows
+        interval += f'<span class="meta quantiles">mean {escape(texts.mean)} · {escape(texts.quantiles)}</span>'
     trend = ""
     if texts.change:
         trend = (

@@ -6,11 +6,14 @@ request's transaction (ATOMIC_REQUESTS inside the test's own transaction):
 - dashboard, first read of its period (each URL below is read once; a read served from the cache skips the
   sums, tests/pages/test_page_cache.py): session, user, the leader's teams, the team, the targets, the
   computation stamps (kpis.page_cache), the snapshot sums (agents, team, org, channels, categories, trend),
-  the agents, the coaching goals, the unread notifications = 10 + 2;
-- an agent's scorecard: session, user, the leader's teams, the agent, the targets, the snapshot sums (agent,
-  channels, trend, team, team trend), when the figures were computed, the goals, whether the viewer sees the
-  agent's team, the unread notifications, the reviews = 11 + 2;
-- an agent's own scorecard (/me/): the same but the leader's teams and the team check = 9 + 2.
+  the agents, the coaching goals, the customers' tickets of the period (the outcomes panel, kpis.outcomes: one
+  query while no ticket of the team names a customer), the unread notifications = 11 + 2;
+- an agent's scorecard, first read of its period: session, user, the leader's teams, the agent, the targets, the
+  computation stamps (kpis.page_cache; a read served from the cache skips the sums,
+  tests/pages/test_scorecard_cache.py), the snapshot sums (agent, channels, trend, team, team trend), when the
+  figures were computed, the goals, whether the viewer sees the agent's team, the unread notifications, the
+  reviews = 12 + 2;
+- an agent's own scorecard (/me/): the same but the leader's teams and the team check = 10 + 2.
 """
 
 import datetime as dt
@@ -23,9 +26,9 @@ from tests.pages.conftest import activity, compute
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 12
-SCORECARD_QUERIES = 13
-OWN_SCORECARD_QUERIES = 11
+DASHBOARD_QUERIES = 13
+SCORECARD_QUERIES = 14
+OWN_SCORECARD_QUERIES = 12
 # Days with activity, spread over the year so the 365-day period reads many more days than the 30-day one.
 ACTIVE_DAYS_AGO = (1, 2, 29, 120, 250, 364)
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts import scoping
 from accounts.models import Team, User
 from config.spreadsheets import XLSX_MAX_WIDTH
+from kpis.distributions import bucket_key, bucket_value
 from kpis.reviews import services
 from kpis.reviews.export import export_header, reviews_export_csv, reviews_export_rows, reviews_export_xlsx
 from kpis.reviews.models import Review
@@ -25,7 +26,9 @@ KPI_TITLES = [
     ("Customer Effort Score", "score"),
     ("Average Handling Time", "h:mm:ss"),
     ("First Response Time", "h:mm:ss"),
+    ("First Response Time (business hours)", "h:mm:ss"),
     ("Resolution Time", "h:mm:ss"),
+    ("Resolution Time (business hours)", "h:mm:ss"),
     ("First Contact Resolution", "%"),
     ("Resolution Rate", "%"),
     ("Ticket Volume", "tickets"),
@@ -54,6 +57,8 @@ HEADER = [
     title
     for name, unit in KPI_TITLES
     for title in (f"{name} ({unit})", f"{name} target ({unit})", f"{name} status", f"{name} sample size")
+    # A time KPI: its median and p90 beside the mean.
+    + ((f"{name} median ({unit})", f"{name} p90 ({unit})") if unit == "h:mm:ss" else ())
 ]
 
 
@@ -64,6 +69,14 @@ def column_number(title: str) -> int:
 
 def minutes(count: float) -> dt.timedelta:
     return dt.timedelta(minutes=count)
+
+
+def sketched(seconds: float) -> dt.timedelta:
+    """A one-record median or p90 as exported: its sketch bucket's value (within 1 %, `kpis.distributions`), to
+    the second. Pinned exactly: 420 s reads 424 s, 300 s 302 s, 7200 s 7261 s."""
+    value = bucket_value(bucket_key(seconds))
+    assert abs(value - seconds) <= 0.01 * seconds
+    return dt.timedelta(seconds=round(value))
 
 
 def name(user, first, last):
@@ -134,13 +147,16 @@ def expected_rows(review, other):
         2,
         "1. Average Handling Time ≤ 6 min, due 2026-04-30: Use the macros\n2. due 2026-05-15: Shadow a senior",
         1,
-        # csat: 3 of 4 positive; nps, ces: no data; aht 420 s over 1 ticket; frt 300 s; resolution 7200 s.
+        # csat: 3 of 4 positive; nps, ces: no data; aht 420 s over 1 ticket; frt 300 s; resolution 7200 s; time
+        # KPIs then their median and p90 (one record: both its sketched duration); no business-hours figure.
         *(75.0, None, "No target", 4),
         *(None, None, "No data", 0),
         *(None, None, "No data", 0),
-        *(minutes(7), None, "No target", 1),
-        *(minutes(5), None, "No target", 1),
-        *(minutes(120), None, "No target", 1),
+        *(minutes(7), None, "No target", 1, sketched(420), sketched(420)),
+        *(minutes(5), None, "No target", 1, sketched(300), sketched(300)),
+        *(None, None, "No data", 0, None, None),
+        *(minutes(120), None, "No target", 1, sketched(7200), sketched(7200)),
+        *(None, None, "No data", 0, None, None),
         *(100.0, None, "No target", 1),
         *(100.0, None, "No target", 1),
         *(1.0, None, "No target", 1),
@@ -166,8 +182,9 @@ def expected_rows(review, other):
         "",
         0,
     ]
-    for name, _ in KPI_TITLES:
+    for name, unit in KPI_TITLES:
         carol += [0.0, None, "No target", 0] if name == "Ticket Volume" else [None, None, "No data", 0]
+        carol += [None, None] if unit == "h:mm:ss" else []
     return [alice, carol]
 
 

@@ -6,7 +6,8 @@ from rest_framework import serializers
 from accounts import scoping
 from accounts.models import User
 from kpis.api.serializers import DISPLAY_HELP, BoundedDateField, TargetStatusField
-from kpis.formatting import format_target, format_value
+from kpis.formatting import format_value
+from kpis.models import Statistic, target_comparison_text
 from kpis.reviews.export import EXPORT_FORMATS
 from kpis.reviews.models import (
     GOAL_KPI_CHOICES,
@@ -92,15 +93,32 @@ class ReviewKpiSerializer(serializers.Serializer):
     sample_size = serializers.IntegerField()
     low_confidence = serializers.BooleanField()
     target_value = serializers.FloatField(allow_null=True)
-    target_display = serializers.SerializerMethodField(help_text="The target as the pages show it: “≥ 80.0 %”.")
+    target_display = serializers.SerializerMethodField(
+        help_text="The target as the pages show it, naming a median or p90 target: “≥ 80.0 %”, “median ≤ 1 h”."
+    )
+    target_statistic = serializers.SerializerMethodField(
+        help_text="Which figure the target judged: mean, median or p90 (mean in summaries frozen before medians)."
+    )
     status = TargetStatusField()
     previous_value = serializers.FloatField(allow_null=True)
+    median_seconds = serializers.FloatField(
+        allow_null=True,
+        help_text="Time KPIs: the median of the records' durations in seconds (relative accuracy 1 %); null for "
+        "other KPIs and in summaries frozen before distributions were stored.",
+    )
+    p90_seconds = serializers.FloatField(allow_null=True, help_text="Time KPIs: the 90th percentile, like the median.")
+    distribution_count = serializers.IntegerField(
+        allow_null=True, help_text="Time KPIs: the records behind the median and p90; null where those are."
+    )
 
     def get_value_display(self, row) -> str:
         return format_value(row.kpi, row.value)
 
     def get_target_display(self, row) -> str:
-        return format_target(row.kpi, row.target_value)
+        return target_comparison_text(row.kpi, row.target_value, row.target_statistic or Statistic.MEAN)
+
+    def get_target_statistic(self, row) -> str:
+        return row.target_statistic or Statistic.MEAN
 
 
 class ReviewSerializer(serializers.ModelSerializer):
