@@ -44,7 +44,36 @@ def audit_record(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one audit event (who, when, what, before/after) in the caller's transaction."""
-    return AuditEvent.objects.create(
+    event = audit_event(
+        actor=actor,
+        action=action,
+        target=target,
+        object_type=object_type,
+        object_repr=object_repr,
+        before=before,
+        after=after,
+    )
+    event.save()
+    return event
+
+
+def audit_records(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append many events built by `audit_event` in one insert (a batch write audits each record)."""
+    return AuditEvent.objects.bulk_create(events)
+
+
+def audit_event(
+    *,
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    object_type: str = "",
+    object_repr: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """One audit event, not yet saved (see `audit_record`, `audit_records`)."""
+    return AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=(actor.get_username() if getattr(actor, "pk", None) else "system")[:150],
         action=action,

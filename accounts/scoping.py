@@ -515,6 +515,7 @@ class PageAccess:
     connectors: bool = False
     quality: bool = False  # the quality pages: an agent their own reviews, reviewers their queue
     admin: bool = False
+    customers: bool = False  # the customers pages (who may see revenue: leaders, admins, customer writers)
     all_teams: bool = False  # HR and admins see every team
     read_only: bool = False  # HR reads everything, writes nothing
     role_label: str = ""
@@ -531,6 +532,9 @@ def page_access(user: User) -> PageAccess:
         connectors=manages_connectors(user),
         quality=True,  # every signed-in user has a quality page (what it shows: quality_* rules above)
         admin=is_admin(user),
+        # The link, asked on every page, without the permission queries: admins and leaders. A customer writer who
+        # is neither (a CRM sync account) uses the API or the pages' address; the pages check `sees_customer_pages`.
+        customers=is_admin(user) or user.role == Role.LEADER,
         all_teams=sees_everything(user),
         read_only=sees_everything(user) and not is_admin(user),
         role_label="admin" if is_admin(user) else user.get_role_display(),
@@ -573,3 +577,95 @@ def targets_writable(user: User):
 def can_read_review_audit(user: User) -> bool:
     """HR and admins read the audit trail of the reviews they can see."""
     return can_export_reviews(user)
+
+
+# ---- schedules (business hours) ----------------------------------------------------------
+
+
+def schedule_teams_visible(user: User) -> QuerySet[Team]:
+    """Teams whose schedule page the user may open: admins and HR every team (HR read-only), a leader the teams
+    they lead; agents none (their scorecard shows business-hours figures, not the schedule pages)."""
+    if sees_everything(user):
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=led_team_ids(user))
+
+
+def can_see_org_schedule(user: User) -> bool:
+    """The org default schedule: admins and HR read it, leaders too (it applies to their teams unless they have
+    their own); only admins edit it."""
+    return sees_everything(user) or (user.is_authenticated and user.role == Role.LEADER)
+
+
+def can_edit_schedule(user: User | None, team: Team | None) -> bool:
+    """Admins edit the org default (team None) and every team's schedule; a leader the teams they lead."""
+    if user is None:
+        return True  # the system (seed_demo, management commands)
+    if is_admin(user):
+        return True
+    return team is not None and team.pk in led_team_ids(user)
+
+
+# ---- customers (issue 18): org-wide accounts and their revenue -------------------------------
+# Customers are the organisation's accounts, not a team's: they are written (API bulk upsert, CSV
+# import, admin) by admins and by users granted Django's "customers.change_customer" permission
+# (a RevOps/CRM sync user), never by a leader as such. Read: admins (and those writers) every
+# customer; a leader the customers a team they lead has served (a ticket of the team names the
+# customer, at any time); an agent the customers of their own tickets, without any revenue figure;
+# HR none. Revenue (MRR and its history) is for admins, customer writers and leaders. A customer
+# outside the reader's scope is not found (404), as if it did not exist.
+
+
+def manages_customers(user: User) -> bool:
+    """May the user create and change customers and their MRR (every customer: they are org-wide)?"""
+    return is_admin(user) or bool(user.is_authenticated and user.has_perm("customers.change_customer"))
+
+
+def sees_revenue(user: User) -> bool:
+    """May the user see MRR figures (a customer's MRR, its history, revenue outcomes)? Never agents or HR."""
+    # Cheap answers first: a permission check costs two queries (the user's and their groups' permissions).
+    return is_admin(user) or bool(user.is_authenticated and user.role == Role.LEADER) or manages_customers(user)
+
+
+def customers_visible(user: User):
+    """Customers the user may see: all (admins, customer writers), served by led teams (leaders),
+    named by their own tickets (agents), none (HR, anyone else)."""
+    from tickets.customers.models import Customer
+
+    if not user.is_authenticated:
+        return Customer.objects.none()
+    if manages_customers(user):
+        return Customer.objects.all()
+    if user.role == Role.LEADER:
+        served = Ticket.objects.filter(team_id__in=led_team_ids(user), customer__isnull=False)
+    elif user.role == Role.AGENT:
+        served = Ticket.objects.filter(agent=user, customer__isnull=False)
+    else:
+        return Customer.objects.none()
+    return Customer.objects.filter(pk__in=served.values("customer_id"))
+
+
+def sees_customer_pages(user: User) -> bool:
+    """The customers pages (list, detail) are for those who see revenue: leaders, admins, customer writers."""
+    return sees_revenue(user)
+
+
+# ---- business outcomes (issue 18): churn, retention and revenue of the customers teams served ----
+# A leader reads the outcomes of the teams they lead (revenue included), an agent their own team's churn and
+# retention without any revenue figure, HR none; the org's outcomes (every customer) are for admins.
+
+
+def sees_team_outcomes(user: User, team: Team) -> bool:
+    """May the user read the outcomes of the customers `team` served (revenue only where `sees_revenue`)? Asked
+    without a query: the team dashboard asks it on every view."""
+    if not user.is_authenticated or (user.role == Role.HR and not is_admin(user)):
+        return False
+    if is_admin(user):
+        return True
+    if user.role == Role.LEADER:
+        return team.pk in led_team_ids(user)
+    return user.role == Role.AGENT and team.pk == user.team_id
+
+
+def sees_org_outcomes(user: User) -> bool:
+    """May the user read the org's outcome figures (every customer's churn and the company's MRR)?"""
+    return is_admin(user)

@@ -26,6 +26,15 @@ class CanWriteRecords(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or scoping.manages_teams(request.user)
 
 
+class CanWriteCustomers(permissions.BasePermission):
+    """Anyone signed in reads the customers in their scope; admins and customer writers upsert them."""
+
+    message = "Only admins and users granted “Can change customer” write customers."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or scoping.manages_customers(request.user)
+
+
 class CanWriteTargets(permissions.BasePermission):
     """Anyone signed in reads targets in scope; leaders write their teams' and agents', admins all."""
 

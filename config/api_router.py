@@ -11,6 +11,7 @@ from kpis.api.views import (
     TargetViewSet,
     TeamScorecardViewSet,
 )
+from kpis.outcomes.api import OutcomesView
 from kpis.quality.api.views import (
     AssignmentViewSet,
     CalibrationViewSet,
@@ -21,6 +22,7 @@ from kpis.quality.api.views import (
 from kpis.reviews.api.views import ReviewViewSet
 from surveys.api.views import SurveyResponseViewSet
 from tickets.api.views import TicketViewSet
+from tickets.customers.api.views import CustomerViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -28,6 +30,7 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("users", UserViewSet, basename="user")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("survey-responses", SurveyResponseViewSet, basename="survey-response")
+router.register("customers", CustomerViewSet, basename="customer")
 router.register("kpis", KpiViewSet, basename="kpi")
 router.register("targets", TargetViewSet, basename="target")
 router.register("snapshots", SnapshotViewSet, basename="snapshot")
@@ -44,5 +47,6 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("auth/token/rotate/", TokenRotateView.as_view(), name="auth-token-rotate"),
+    path("outcomes/", OutcomesView.as_view(), name="outcomes"),
     *router.urls,
 ]

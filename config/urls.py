@@ -18,5 +18,7 @@ urlpatterns = [
     path("quality/", include("kpis.quality.urls")),
     path("imports/", include("tickets.urls")),
     path("connectors/", include("tickets.connectors.urls")),
+    path("schedules/", include("accounts.schedules.urls")),
+    path("customers/", include("tickets.customers.urls")),
     path("", include("kpis.urls")),
 ]

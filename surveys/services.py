@@ -16,6 +16,7 @@ from kpis.days import local_date
 from kpis.services import snapshot_days_mark_dirty
 from tickets.batch import (
     EXTERNAL_ID_OUT_OF_SCOPE,
+    CustomerNames,
     ScopedNames,
     add_error,
     check_batch,
@@ -51,6 +52,7 @@ def survey_responses_upsert(*, records: Sequence[dict[str, Any]], actor) -> Upse
         {t.external_id: t for t in tickets.filter(external_id__in=ticket_keys)}, scope.allows_ticket
     )
     names = ScopedNames(records, scope)
+    customers = CustomerNames(records)
     external_ids = [str(r.get("external_id") or "").strip() for r in records]
     existing = {
         r.external_id: r for r in SurveyResponse.objects.filter(external_id__in=external_ids).select_related("team")
@@ -88,7 +90,10 @@ def survey_responses_upsert(*, records: Sequence[dict[str, Any]], actor) -> Upse
         for name in ("kind", "score", "comment", "responded_at"):
             if name in record:
                 setattr(response, name, record[name] if record[name] is not None or name != "comment" else "")
-        validate_instance(response, index, errors, exclude=("ticket", "agent", "team", "external_id"))
+        # Its customer: named by external id (null clears); naming none, its ticket's customer, else the stored one.
+        inherited = ticket.customer_id if ticket is not None else (before.customer_id if before is not None else None)
+        response.customer_id = customers.customer_id(record, index, errors, otherwise=inherited)
+        validate_instance(response, index, errors, exclude=("ticket", "agent", "team", "external_id", "customer"))
         responses.append(response)
     if errors:
         raise BatchValidationError(errors)
@@ -104,7 +109,7 @@ def survey_responses_upsert(*, records: Sequence[dict[str, Any]], actor) -> Upse
             responses,
             update_conflicts=True,
             unique_fields=["external_id"],
-            update_fields=[*SURVEY_WRITE_FIELDS, "updated_at"],
+            update_fields=[*SURVEY_WRITE_FIELDS, "customer", "updated_at"],
         )
         snapshot_days_mark_dirty(team_days=dirty)
     created = sum(1 for r in responses if r.external_id not in existing)

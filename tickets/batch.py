@@ -185,6 +185,37 @@ def resolve_reference(
     return None
 
 
+# A ticket or survey response names its customer (account) by the customer's external id.
+CUSTOMER_KEY = "customer_external_id"
+
+
+def unknown_customer_message(value: Any) -> str:
+    return f"No customer with external id “{value}”; upsert it first at /api/v1/customers/."
+
+
+class CustomerNames:
+    """The customers a batch names by external id (one query). Customers are org-wide accounts, not a team's:
+    any writer may name any customer, and a name that is not stored is a field error (never created here)."""
+
+    def __init__(self, records: Sequence[dict[str, Any]]) -> None:
+        from tickets.customers.models import Customer
+
+        keys = {str(r.get(CUSTOMER_KEY)).strip() for r in records if r.get(CUSTOMER_KEY) not in (None, "")}
+        self.by_key = dict(Customer.objects.filter(external_id__in=keys).values_list("external_id", "pk"))
+
+    def customer_id(self, record: dict[str, Any], index: int, errors: dict[int, ErrorMap], *, otherwise: int | None):
+        """The customer id a record names: the key absent → `otherwise`; null or blank → None (cleared)."""
+        if CUSTOMER_KEY not in record:
+            return otherwise
+        raw = record[CUSTOMER_KEY]
+        if raw is None or not str(raw).strip():
+            return None
+        found = self.by_key.get(str(raw).strip())
+        if found is None:
+            add_error(errors, index, CUSTOMER_KEY, unknown_customer_message(raw))
+        return found
+
+
 def ids_of(records: Sequence[dict[str, Any]], field: str) -> list[int]:
     found = []
     for record in records:

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from accounts.scoping import is_admin
+from accounts.scoping import is_admin, manages_customers
 from config.errors import ApplicationError
 
 from .importing.parsing import RowConverter
@@ -26,6 +26,7 @@ class ImportForm(forms.Form):
             ("zendesk", "Zendesk ticket export"),
             ("freshdesk", "Freshdesk ticket export"),
             ("pulse", "Pulse survey CSV (external_id, ticket_external_id, agent_email, team, kind, score, …)"),
+            ("customers", "Pulse customer CSV (external_id, name, segment, plan, mrr, mrr_effective_on, …)"),
             (MAPPING, "Another format, described by a mapping file"),
         ],
         initial="zendesk",
@@ -54,6 +55,8 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not is_admin(user):
             del self.fields["create_missing"]
+        if not manages_customers(user):  # customers are written by admins and customer writers only
+            self.fields["kind"].choices = [c for c in ImportKind.choices if c[0] != ImportKind.CUSTOMERS]
         self.fields["file"].help_text += f" At most {filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}."
         self.header: list[str] = []
 

@@ -159,6 +159,7 @@ class ImportRun(models.Model):
     class Kind(models.TextChoices):
         TICKETS = "tickets", "Tickets"
         SURVEYS = "surveys", "Survey responses"
+        CUSTOMERS = "customers", "Customers"
 
     class RunStatus(models.TextChoices):
         PENDING = "pending", "Waiting to start"
@@ -200,7 +201,9 @@ class ImportRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["tickets", "surveys"]), name="import_run_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["tickets", "surveys", "customers"]), name="import_run_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:

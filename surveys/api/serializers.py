@@ -20,6 +20,16 @@ class SurveyResponseWriteSerializer(FastRecordSerializer):
     score = count_field(help_text="CSAT 1–5, CES 1–7, NPS 0–10.")
     comment = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=10000)
     responded_at = AwareDateTimeField(help_text="ISO 8601 with offset.")
+    customer_external_id = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=(
+            "The customer (account) who answered, by its external id (upsert it first at /api/v1/customers/); "
+            "null clears it; omitted: the ticket's customer, else the stored one."
+        ),
+    )
 
 
 class SurveyResponseSerializer(serializers.ModelSerializer):
@@ -28,6 +38,9 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
     ticket = serializers.IntegerField(source="ticket_id", allow_null=True, read_only=True)
     agent = serializers.IntegerField(source="agent_id", allow_null=True, read_only=True)
     team = serializers.IntegerField(source="team_id", read_only=True)
+    customer_external_id = serializers.CharField(
+        source="customer.external_id", allow_null=True, read_only=True, help_text="The customer's external id."
+    )
 
     class Meta:
         model = SurveyResponse
@@ -41,6 +54,7 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
             "score",
             "comment",
             "responded_at",
+            "customer_external_id",
             "updated_at",
         ]
         read_only_fields = fields

@@ -69,4 +69,8 @@ class SurveyResponseViewSet(
     reference_pairs = (("agent", "agent_email"), ("team", "team_slug"), ("ticket", "ticket_external_id"))
 
     def get_queryset(self):
-        return scoping.survey_responses_visible(self.request.user).order_by("-responded_at", "-pk")
+        return (
+            scoping.survey_responses_visible(self.request.user)
+            .select_related("customer")
+            .order_by("-responded_at", "-pk")
+        )

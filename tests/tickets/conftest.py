@@ -1,8 +1,11 @@
 """Fixtures shared by the import tests: a temporary MEDIA_ROOT, in-process tasks, the agents the samples name."""
 
+import datetime as dt
+
 import pytest
 
 from tests.factories import AgentFactory
+from tickets.customers.models import Customer
 
 
 @pytest.fixture
@@ -23,8 +26,15 @@ def eager_import_tasks():
 
 
 @pytest.fixture
-def sample_agents(team, other_team):
-    """The agents the sample exports name, by username: Alice and Bob in Falcons, Carol in Owls."""
+def sample_customer(db):
+    """The organisation the sample Zendesk exports name (by its name, as Zendesk's export does)."""
+    return Customer.objects.create(external_id="CRM-7", name="Customer Ltd", started_on=dt.date(2025, 1, 1))
+
+
+@pytest.fixture
+def sample_agents(team, other_team, sample_customer):
+    """The agents the sample exports name, by username: Alice and Bob in Falcons, Carol in Owls (and the
+    customer they name, so that their "Organization" column reads as a known customer)."""
     return {
         "alice": AgentFactory(
             username="alice", email="alice@example.com", first_name="Alice", last_name="Martin", team=team

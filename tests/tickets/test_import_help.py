@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from surveys.models import SurveyResponse
 from tests.factories import AgentFactory, LeaderFactory
+from tickets.customers.models import Customer
 from tickets.importing.help import EXAMPLES, profile_as_mapping, profile_help, template_csv, template_rows
 from tickets.importing.parsing import RowConverter
 from tickets.importing.profiles import (
@@ -23,7 +24,7 @@ from tickets.importing.profiles import (
 )
 from tickets.importing.service import rows_import
 from tickets.importing.uploads import upload_check
-from tickets.models import Ticket
+from tickets.models import BusinessSecondsSource, Ticket
 
 PROFILES = list(BUILTIN_PROFILES)
 
@@ -69,6 +70,7 @@ def test_each_template_passes_the_upload_check_of_the_page(name):
 
 def test_the_zendesk_and_pulse_templates_import_a_ticket_and_its_survey_answer(db, team, tmp_path):
     maya = AgentFactory(username="maya", email="maya.lopez@example.com", team=team)
+    acme = Customer.objects.create(external_id="ACME-001", name="Acme Corporation", started_on=dt.date(2025, 1, 15))
     tickets, surveys = tmp_path / "tickets.csv", tmp_path / "surveys.csv"
     tickets.write_bytes(template_csv(BUILTIN_PROFILES["zendesk"]))
     surveys.write_bytes(template_csv(BUILTIN_PROFILES["pulse"]))
@@ -80,8 +82,11 @@ def test_the_zendesk_and_pulse_templates_import_a_ticket_and_its_survey_answer(d
     assert (ticket.agent, ticket.team, ticket.channel, ticket.status) == (maya, team, "email", "solved")
     assert ticket.first_response_at - ticket.created_at == dt.timedelta(minutes=12)
     assert ticket.handle_time_seconds == 360
-    answers = sorted(SurveyResponse.objects.values_list("external_id", "kind", "score"))
-    assert answers == [("10542-satisfaction", "csat", 5), ("S-2201", "csat", 5)]
+    # Zendesk's business-hours minutes are kept as given, and the organisation is the ticket's customer.
+    assert (ticket.first_response_business_seconds, ticket.resolution_business_seconds) == (720, 2880)
+    assert (ticket.business_seconds_source, ticket.customer) == (BusinessSecondsSource.HELPDESK, acme)
+    answers = sorted(SurveyResponse.objects.values_list("external_id", "kind", "score", "customer"))
+    assert answers == [("10542-satisfaction", "csat", 5, acme.pk), ("S-2201", "csat", 5, acme.pk)]
 
 
 @pytest.mark.parametrize("name", PROFILES)

@@ -172,7 +172,7 @@ def test_mapping_errors_are_reported_by_key():
         "columns.colour": [
             "Unknown field; tickets fields are: external_id, channel, category, priority, status, agent, team, "
             "created_at, first_response_at, solved_at, handle_time_seconds, agent_replies, reopened_count, "
-            "satisfaction."
+            "satisfaction, customer_external_id, first_response_business_seconds, resolution_business_seconds."
         ],
         "columns.solved_at": ["Unit “days” is not one of seconds, minutes, hours."],
         "values.team": ["Value maps apply to channel, status, priority, kind and satisfaction."],

@@ -36,6 +36,16 @@ class TicketWriteSerializer(FastRecordSerializer):
     )
     agent_replies = count_field(required=False, help_text="Agent interactions until solved (≥ 0).")
     reopened_count = count_field(required=False, help_text="Times reopened (≥ 0).")
+    customer_external_id = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=(
+            "The customer (account) this is for, by its external id (upsert it first at /api/v1/customers/); "
+            "null clears it; omitted keeps the stored one."
+        ),
+    )
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -43,10 +53,13 @@ class TicketSerializer(serializers.ModelSerializer):
 
     agent = serializers.IntegerField(source="agent_id", allow_null=True, read_only=True)
     team = serializers.IntegerField(source="team_id", read_only=True)
+    customer_external_id = serializers.CharField(
+        source="customer.external_id", allow_null=True, read_only=True, help_text="The customer's external id."
+    )
 
     class Meta:
         model = Ticket
-        fields = ["id", "external_id", *TICKET_WRITE_FIELDS, "updated_at"]
+        fields = ["id", "external_id", *TICKET_WRITE_FIELDS, "customer_external_id", "updated_at"]
         read_only_fields = fields
 
 

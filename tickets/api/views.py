@@ -65,4 +65,4 @@ class TicketViewSet(
     reference_pairs = (("agent", "agent_email"), ("team", "team_slug"))
 
     def get_queryset(self):
-        return scoping.tickets_visible(self.request.user).order_by("-created_at", "-pk")
+        return scoping.tickets_visible(self.request.user).select_related("customer").order_by("-created_at", "-pk")

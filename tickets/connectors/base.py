@@ -12,6 +12,16 @@ from .http import HelpdeskClient
 
 
 @dataclass
+class HelpdeskCustomer:
+    """The account a ticket is for (Zendesk's organization, Freshdesk's company), as the helpdesk names it."""
+
+    id: str
+    name: str
+    started_on: dt.date | None = None  # the day the helpdesk created it
+    named: bool = True  # False: the helpdesk no longer lists it (deleted); `name` is a stand-in, never a rename
+
+
+@dataclass
 class HelpdeskTicket:
     """One ticket as the helpdesk has it now, its values already in Pulse's fields and units."""
 
@@ -20,6 +30,7 @@ class HelpdeskTicket:
     group_name: str | None = None  # None: the ticket has no group
     assignee_email: str | None = None  # None: unassigned
     fields: dict[str, Any] = field(default_factory=dict)  # channel, status, created_at, … (tickets_upsert's)
+    customer: HelpdeskCustomer | None = None  # None: the ticket names no organisation / company
     changed_at: dt.datetime | None = None  # how far through the helpdesk's timeline this page is
 
 

@@ -2,7 +2,8 @@
 
 API reference: developers.freshdesk.com/api — "List All Tickets" (`updated_since`, `include=stats`,
 `order_by=updated_at&order_type=asc`, `per_page` ≤ 100, `page` ≤ 300, the `Link` header's rel="next",
-`filter=deleted` / `filter=spam`), "Agents", "Groups", "Satisfaction Ratings"
+`filter=deleted` / `filter=spam`), "Agents", "Groups", "Companies" (`/api/v2/companies`: the ticket's
+`company_id` is its customer; the list cannot embed the company), "Satisfaction Ratings"
 (`/api/v2/surveys/satisfaction_ratings?created_since=`); `429` + `Retry-After` when rate limited.
 Basic auth with the API key as user name and "X" as password. docs/decisions.md ("Freshdesk") says why
 the ticket list is read by moving `updated_since` (keyset) rather than by page number.
@@ -17,7 +18,15 @@ from typing import Any
 
 from tickets.models import Channel, Priority, Status
 
-from .base import ConnectionCheck, Helpdesk, HelpdeskRating, HelpdeskTicket, TicketPage, parse_time
+from .base import (
+    ConnectionCheck,
+    Helpdesk,
+    HelpdeskCustomer,
+    HelpdeskRating,
+    HelpdeskTicket,
+    TicketPage,
+    parse_time,
+)
 from .http import HelpdeskError, Response
 
 TICKETS_PATH = "/api/v2/tickets"
@@ -125,9 +134,22 @@ class Freshdesk(Helpdesk):
             for a in page
         }
 
+    def _companies(self) -> dict[int, HelpdeskCustomer]:
+        """Every company (read once per sync, 100 a page, like groups and agents)."""
+        found = {}
+        for page in self._list("/api/v2/companies", {"per_page": PAGE_SIZE}):
+            for company in page:
+                created_at = parse_time(company.get("created_at"))
+                found[company["id"]] = HelpdeskCustomer(
+                    id=str(company["id"]),
+                    name=str(company.get("name") or "").strip() or f"Freshdesk company {company['id']}",
+                    started_on=created_at.date() if created_at is not None else None,
+                )
+        return found
+
     def ticket_pages(self, *, cursor: str, start: dt.datetime) -> Iterator[TicketPage]:
         since = parse_time(cursor) or start
-        groups, agents = self._groups(), self._agents()
+        groups, agents, companies = self._groups(), self._agents(), self._companies()
         # Removals first, with the cursor held: the Trash and spam of the whole history window, read each sync
         # (Freshdesk does not document whether deleting a ticket moves its updated_at; the Trash empties itself
         # after 30 days, so it stays short). A removed ticket Pulse never held deletes nothing.
@@ -137,7 +159,7 @@ class Freshdesk(Helpdesk):
                 yield TicketPage(tickets=removed, cursor=cursor, end_of_stream=False)
         latest = since
         for rows in self._ticket_rows(since):
-            tickets = [_ticket(row, groups, agents) for row in rows]
+            tickets = [_ticket(row, groups, agents, companies) for row in rows]
             latest = max([latest, *(t.changed_at for t in tickets if t.changed_at is not None)])
             # The next sync starts a second before the latest change written (re-read, unchanged, not rewritten).
             yield TicketPage(tickets=tickets, cursor=_stamp(latest - OVERLAP), end_of_stream=False)
@@ -148,7 +170,9 @@ class Freshdesk(Helpdesk):
             yield [rating for rating in map(_rating, rows) if rating is not None]
 
 
-def _ticket(row: dict[str, Any], groups: dict[int, str], agents: dict[int, str]) -> HelpdeskTicket:
+def _ticket(
+    row: dict[str, Any], groups: dict[int, str], agents: dict[int, str], companies: dict[int, HelpdeskCustomer]
+) -> HelpdeskTicket:
     changed_at = parse_time(row.get("updated_at"))
     if row.get("deleted") or row.get("spam"):
         return HelpdeskTicket(id=str(row["id"]), deleted=True, changed_at=changed_at)
@@ -156,6 +180,12 @@ def _ticket(row: dict[str, Any], groups: dict[int, str], agents: dict[int, str])
     status = STATUSES.get(row.get("status"), Status.OPEN)  # a custom status is an open ticket
     solved = stats.get("resolved_at") or stats.get("closed_at")
     group_id = row.get("group_id")
+    company_id = row.get("company_id")
+    customer = None
+    if company_id:  # a company deleted since is still the ticket's customer, named by its id
+        customer = companies.get(company_id) or HelpdeskCustomer(
+            id=str(company_id), name=f"Freshdesk company {company_id}", named=False
+        )
     return HelpdeskTicket(
         id=str(row["id"]),
         group_name=(groups.get(group_id) or str(group_id)) if group_id else None,
@@ -171,7 +201,9 @@ def _ticket(row: dict[str, Any], groups: dict[int, str], agents: dict[int, str])
             "handle_time_seconds": None,  # time entries are a separate, optional API
             "agent_replies": 0,  # the ticket API has no reply count (FCR is not meaningful for Freshdesk teams)
             "reopened_count": 1 if stats.get("reopened_at") else 0,
+            # The API gives no business-hours durations (stats are timestamps): Pulse computes them.
         },
+        customer=customer,
         changed_at=changed_at,
     )
 

@@ -27,10 +27,11 @@ from config.errors import BatchValidationError
 from surveys.models import Kind, SurveyResponse
 from surveys.services import survey_responses_upsert
 from tickets.batch import MAX_BATCH_SIZE
-from tickets.models import Ticket
-from tickets.services import TICKET_WRITE_FIELDS, tickets_delete, tickets_upsert
+from tickets.customers.models import Customer
+from tickets.models import BusinessSecondsSource, Ticket
+from tickets.services import TICKET_HELPDESK_BUSINESS_FIELDS, TICKET_WRITE_FIELDS, tickets_delete, tickets_upsert
 
-from .base import Helpdesk, HelpdeskRating, HelpdeskTicket, TicketPage
+from .base import Helpdesk, HelpdeskCustomer, HelpdeskRating, HelpdeskTicket, TicketPage
 from .crypto import ConnectorKeyError
 from .http import HelpdeskClient, HelpdeskError
 from .models import Connection, HelpdeskKind, SyncRun
@@ -281,6 +282,7 @@ class PageWriter:
             latest[self.prefix + ticket.id] = ticket
         agents = agents_by_email(t.assignee_email for t in latest.values() if t.assignee_email)
         records, removed = [], []
+        customers: dict[str, tuple[HelpdeskCustomer, dt.date]] = {}
         for external_id, ticket in latest.items():
             if ticket.deleted:
                 removed.append(external_id)
@@ -289,9 +291,13 @@ class PageWriter:
             if record is None:
                 removed.append(external_id)  # left the mapped groups: no longer any team's ticket in Pulse
                 continue
+            if ticket.customer is not None:
+                created_on = record["created_at"].date() if record.get("created_at") else timezone.now().date()
+                customers.setdefault(record["customer_external_id"], (ticket.customer, created_on))
             records.append(record)
         changed = _changed_tickets(records)
         with transaction.atomic():
+            helpdesk_customers_save(customers)
             written = self._upsert(tickets_upsert, changed, label="ticket")
             gone = list(Ticket.objects.filter(external_id__in=removed))
             if gone:
@@ -319,7 +325,14 @@ class PageWriter:
         if team is None:
             self.run.skipped_unmapped += 1
             return None
-        return {"external_id": external_id, "agent": agent.pk if agent else None, "team": team.pk, **ticket.fields}
+        customer = self.prefix + ticket.customer.id if ticket.customer is not None else None
+        return {
+            "external_id": external_id,
+            "agent": agent.pk if agent else None,
+            "team": team.pk,
+            **ticket.fields,
+            "customer_external_id": customer,
+        }
 
     def write_ratings(self, ratings: list[HelpdeskRating]) -> None:
         latest: dict[str, HelpdeskRating] = {}
@@ -371,29 +384,83 @@ class PageWriter:
         return UpsertResult()
 
 
+def helpdesk_customers_save(customers: dict[str, tuple[HelpdeskCustomer, dt.date]]) -> int:
+    """Create the customers (accounts) a page's tickets name and rename those the helpdesk renamed.
+
+    Keyed by external id (the connection's prefix + the helpdesk's id). A new one starts on the day the
+    helpdesk created it (else its first ticket's day) with MRR 0 until the CRM says otherwise; of a stored
+    one only the name follows the helpdesk (MRR, plan, dates and churn belong to the CRM's upserts).
+    Returns the number created.
+    """
+    if not customers:
+        return 0
+    stored = {c.external_id: c for c in Customer.objects.filter(external_id__in=customers)}
+    renamed = []
+    for external_id, (customer, _) in customers.items():
+        found = stored.get(external_id)
+        if found is not None and customer.named and found.name != customer.name[:255]:
+            found.name = customer.name[:255]
+            renamed.append(found)
+    new = [
+        Customer(external_id=external_id, name=customer.name[:255], started_on=customer.started_on or first_day)
+        for external_id, (customer, first_day) in customers.items()
+        if external_id not in stored
+    ]
+    if renamed:
+        Customer.objects.bulk_update(renamed, ["name"])
+    Customer.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _business_key(values: tuple) -> tuple:
+    """What decides whether a ticket's business-hours figures change: the helpdesk's own figures, or none."""
+    first, resolution, source = values
+    return (first, resolution) if source == BusinessSecondsSource.HELPDESK else ("not the helpdesk's",)
+
+
 def _changed_tickets(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The records that differ from what is stored: a helpdesk change Pulse does not read writes nothing."""
     if not records:
         return []
     columns = [f"{name}_id" if name in ("agent", "team") else name for name in TICKET_WRITE_FIELDS]
+    business = [*TICKET_HELPDESK_BUSINESS_FIELDS, "business_seconds_source"]
     stored = {
-        row[0]: row[1:]
+        row[0]: (*row[1 : len(columns) + 1], row[len(columns) + 1], _business_key(row[len(columns) + 2 :]))
         for row in Ticket.objects.filter(external_id__in=[r["external_id"] for r in records]).values_list(
-            "external_id", *columns
+            "external_id", *columns, "customer__external_id", *business
         )
     }
-    return [r for r in records if stored.get(r["external_id"]) != tuple(r.get(name) for name in TICKET_WRITE_FIELDS)]
+    return [
+        r
+        for r in records
+        if stored.get(r["external_id"])
+        != (
+            *(r.get(name) for name in TICKET_WRITE_FIELDS),
+            r.get("customer_external_id"),
+            _business_key(tuple(r.get(name, "") if name == business[-1] else r.get(name) for name in business)),
+        )
+    ]
 
 
 def _changed_ratings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not records:
         return []
-    compared = ("ticket__external_id", "kind", "score", "comment", "responded_at")
+    # A rating names no customer: it takes its ticket's, so a ticket's new customer rewrites its rating too.
+    compared = ("ticket__external_id", "kind", "score", "comment", "responded_at", "customer_id")
     stored = {
         row[0]: row[1:]
         for row in SurveyResponse.objects.filter(external_id__in=[r["external_id"] for r in records]).values_list(
             "external_id", *compared
         )
     }
+    customers = dict(
+        Ticket.objects.filter(external_id__in=[r["ticket_external_id"] for r in records]).values_list(
+            "external_id", "customer_id"
+        )
+    )
     keys = ("ticket_external_id", "kind", "score", "comment", "responded_at")
-    return [r for r in records if stored.get(r["external_id"]) != tuple(r[key] for key in keys)]
+    return [
+        r
+        for r in records
+        if stored.get(r["external_id"]) != (*(r[key] for key in keys), customers.get(r["ticket_external_id"]))
+    ]

@@ -1,5 +1,6 @@
-"""Zendesk Support: the cursor-based incremental ticket export with metric sets, users and groups
-side-loaded (one stream gives FRT, resolution, replies and reopens), and the satisfaction ratings.
+"""Zendesk Support: the cursor-based incremental ticket export with metric sets, users, groups and
+organizations side-loaded (one stream gives FRT, resolution, replies, reopens, their business-hours
+minutes and the ticket's organization), and the satisfaction ratings.
 
 API reference: developer.zendesk.com — "Incremental Exports" (`/api/v2/incremental/tickets/cursor.json`,
 `start_time` then `cursor=<after_cursor>` until `end_of_stream`, 10 requests a minute), "Ticket Metrics"
@@ -12,13 +13,21 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from tickets.models import Channel, Priority, Status
+from tickets.models import BusinessSecondsSource, Channel, Priority, Status
 
-from .base import ConnectionCheck, Helpdesk, HelpdeskRating, HelpdeskTicket, TicketPage, parse_time
+from .base import (
+    ConnectionCheck,
+    Helpdesk,
+    HelpdeskCustomer,
+    HelpdeskRating,
+    HelpdeskTicket,
+    TicketPage,
+    parse_time,
+)
 from .http import HelpdeskError
 
 TICKET_EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
-SIDE_LOADS = "metric_sets,users,groups"
+SIDE_LOADS = "metric_sets,users,groups,organizations"
 # The export's largest page; Pulse's batch limit (tickets.batch.MAX_BATCH_SIZE) is the same.
 PAGE_SIZE = 1000
 RATINGS_PATH = "/api/v2/satisfaction_ratings.json"
@@ -122,6 +131,7 @@ def tickets_from_export(data: dict[str, Any]) -> list[HelpdeskTicket]:
     users = {user["id"]: user for user in data.get("users", [])}
     groups = {group["id"]: group for group in data.get("groups", [])}
     metrics = {metric["ticket_id"]: metric for metric in data.get("metric_sets", [])}
+    organizations = {organization["id"]: organization for organization in data.get("organizations") or []}
     found = []
     for ticket in data.get("tickets", []):
         ticket_id = str(ticket["id"])
@@ -137,10 +147,26 @@ def tickets_from_export(data: dict[str, Any]) -> list[HelpdeskTicket]:
                 group_name=(group or {}).get("name") if ticket.get("group_id") else None,
                 assignee_email=(assignee or {}).get("email") or None,
                 fields=ticket_fields(ticket, metrics.get(ticket["id"]) or {}),
+                customer=_customer(ticket.get("organization_id"), organizations),
                 changed_at=changed_at,
             )
         )
     return found
+
+
+def _customer(organization_id: Any, organizations: dict[Any, dict[str, Any]]) -> HelpdeskCustomer | None:
+    """The ticket's organization; one the page did not side-load (deleted since) is named by its id."""
+    if not organization_id:
+        return None
+    organization = organizations.get(organization_id) or {}
+    created_at = parse_time(organization.get("created_at"))
+    name = str(organization.get("name") or "").strip()
+    return HelpdeskCustomer(
+        id=str(organization_id),
+        name=name or f"Zendesk organization {organization_id}",
+        started_on=created_at.date() if created_at is not None else None,
+        named=bool(name),
+    )
 
 
 def ticket_fields(ticket: dict[str, Any], metric: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +174,7 @@ def ticket_fields(ticket: dict[str, Any], metric: dict[str, Any]) -> dict[str, A
     created_at = parse_time(ticket.get("created_at"))
     status = STATUSES.get(ticket.get("status"), ticket.get("status"))  # an unknown status is refused, not guessed
     via = (ticket.get("via") or {}).get("channel") or ""
-    return {
+    fields = {
         "channel": CHANNELS.get(str(via).lower(), Channel.OTHER),
         "category": ticket.get("type") or "",
         "priority": ticket.get("priority") or Priority.NORMAL,
@@ -160,6 +186,33 @@ def ticket_fields(ticket: dict[str, Any], metric: dict[str, Any]) -> dict[str, A
         "agent_replies": metric.get("replies") or 0,
         "reopened_count": metric.get("reopens") or 0,
     }
+    fields.update(business_seconds(metric, fields))
+    return fields
+
+
+def business_seconds(metric: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """Zendesk's own business-hours durations (`business` minutes of the metric set, × 60), as given.
+
+    Kept only when Zendesk gives one for every duration the ticket has (first reply when it was answered,
+    full resolution when it is solved): otherwise none is kept and Pulse computes both from the team's
+    schedule, so one ticket's two figures never come from two different calendars.
+    """
+    wanted = {
+        "first_response_business_seconds": ("reply_time_in_minutes", fields["first_response_at"]),
+        "resolution_business_seconds": ("full_resolution_time_in_minutes", fields["solved_at"]),
+    }
+    found: dict[str, Any] = {}
+    for name, (metric_name, moment) in wanted.items():
+        if moment is None:
+            found[name] = None
+            continue
+        minutes = (metric.get(metric_name) or {}).get("business")
+        if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
+            return {}
+        found[name] = round(minutes * 60)
+    if all(value is None for value in found.values()):
+        return {}
+    return {**found, "business_seconds_source": BusinessSecondsSource.HELPDESK}
 
 
 def _after(created_at: dt.datetime | None, metric: dict[str, Any], seconds: str, minutes: str) -> dt.datetime | None:

@@ -55,6 +55,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "agent_replies": 2,
         "reopened_count": 0,
         "satisfaction": 5,
+        "customer_external_id": "ACME-001",
+        "first_response_business_seconds": 12 * 60,
+        "resolution_business_seconds": 48 * 60,
     },
     ImportKind.SURVEYS: {
         "external_id": "S-2201",
@@ -65,7 +68,20 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "score": 5,
         "comment": "Quick and friendly, thank you!",
         "responded_at": _CREATED + dt.timedelta(hours=9, minutes=25),
+        "customer_external_id": "ACME-001",
     },
+}
+
+
+EXAMPLES[ImportKind.CUSTOMERS] = {
+    "external_id": "ACME-001",
+    "name": "Acme Corporation",
+    "segment": "Mid-market",
+    "plan": "Business",
+    "mrr": "490.00",
+    "mrr_effective_on": "2026-03-01",
+    "started_on": "2025-01-15",
+    "churned_on": "2026-09-30",  # a template shows every column's format; empty means active
 }
 
 
@@ -138,7 +154,10 @@ def _cell_expects(profile: Profile, name: str, field_type: FieldType, specs: lis
             )
         return text
     if field_type == FieldType.DURATION:
-        return " ".join(f"“{spec.column}”: a duration in {spec.unit}, or h:mm / h:mm:ss." for spec in specs)
+        text = " ".join(f"“{spec.column}”: a duration in {spec.unit}, or h:mm / h:mm:ss." for spec in specs)
+        if name in ("first_response_business_seconds", "resolution_business_seconds"):
+            text += " The helpdesk's own business-hours figure, kept as given (else Pulse computes it)."
+        return text
     if field_type == FieldType.CHOICE:
         allowed = ", ".join(PULSE_CHOICES[name])
         if not value_map:
@@ -159,8 +178,20 @@ def _cell_expects(profile: Profile, name: str, field_type: FieldType, specs: lis
         return "The agent's email, or their exact full name."
     if field_type == FieldType.TEAM:
         return "The team's name or slug."
+    if field_type == FieldType.MONEY:
+        return "Monthly recurring revenue: a decimal with at most 2 decimals, ≥ 0 (e.g. 490.00); empty: left as is."
+    if field_type == FieldType.DATE:
+        return {
+            "mrr_effective_on": "YYYY-MM-DD: the day the mrr takes effect (default: started_on when new, else today).",
+            "churned_on": "YYYY-MM-DD, not before started_on; empty: the customer is active.",
+        }.get(name, "A date, YYYY-MM-DD.")
     if name == "external_id":
         return "The helpdesk's id: a row whose id is already in Pulse updates that record."
+    if name == "customer_external_id":
+        return (
+            "The customer (organisation / company): its external id, or its name when one customer has it; "
+            "an unknown one is a row error (import the customers first); empty: no customer."
+        )
     return "Text."
 
 

@@ -42,6 +42,8 @@ class FieldType(models.TextChoices):
     AGENT = "agent"
     TEAM = "team"
     SATISFACTION = "satisfaction"
+    DATE = "date"  # YYYY-MM-DD, checked by the customer upsert
+    MONEY = "money"  # a decimal string with at most 2 decimals, checked by the customer upsert
 
 
 # Every field a profile may map, per kind, with how its cells are read.
@@ -61,6 +63,11 @@ FIELD_TYPES: dict[str, dict[str, FieldType]] = {
         "agent_replies": FieldType.INTEGER,
         "reopened_count": FieldType.INTEGER,
         "satisfaction": FieldType.SATISFACTION,
+        # The requester's organisation / company: a customer's external id (or its name, when one customer has it).
+        "customer_external_id": FieldType.TEXT,
+        # The helpdesk's own business-hours durations, kept as given (business_seconds_source "helpdesk").
+        "first_response_business_seconds": FieldType.DURATION,
+        "resolution_business_seconds": FieldType.DURATION,
     },
     ImportKind.SURVEYS: {
         "external_id": FieldType.TEXT,
@@ -71,13 +78,27 @@ FIELD_TYPES: dict[str, dict[str, FieldType]] = {
         "score": FieldType.INTEGER,
         "comment": FieldType.TEXT,
         "responded_at": FieldType.DATETIME,
+        "customer_external_id": FieldType.TEXT,
     },
+}
+# Customers (issue 18): one row per account; money and dates are checked by `customers_upsert`.
+FIELD_TYPES[ImportKind.CUSTOMERS] = {
+    "external_id": FieldType.TEXT,
+    "name": FieldType.TEXT,
+    "segment": FieldType.TEXT,
+    "plan": FieldType.TEXT,
+    "mrr": FieldType.MONEY,
+    "mrr_effective_on": FieldType.DATE,
+    "started_on": FieldType.DATE,
+    "churned_on": FieldType.DATE,
 }
 # Fields every row must give (a mapping must name a column for them, or a default).
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     ImportKind.TICKETS: ("external_id", "channel", "created_at"),
     ImportKind.SURVEYS: ("external_id", "kind", "score", "responded_at"),
 }
+
+REQUIRED_FIELDS[ImportKind.CUSTOMERS] = ("external_id", "name", "started_on")
 
 
 class MappingError(ApplicationError):
@@ -178,6 +199,15 @@ ZENDESK = Profile(
         "agent_replies": _specs("Replies"),
         "reopened_count": _specs("Reopens"),
         "satisfaction": _specs("Satisfaction Score"),
+        # The requester's organisation, by name: the customer with that external id, else the one customer so named.
+        "customer_external_id": _specs("Organization"),
+        # Zendesk's business-hours minutes (the account's schedule), kept as given.
+        "first_response_business_seconds": _specs(
+            ColumnSpec(column="First reply time in minutes within business hours", unit=Unit.MINUTES)
+        ),
+        "resolution_business_seconds": _specs(
+            ColumnSpec(column="Full resolution time in minutes within business hours", unit=Unit.MINUTES)
+        ),
     },
     values={
         "channel": {
@@ -255,6 +285,15 @@ FRESHDESK = Profile(
         "solved_at": _specs("Resolved time", "Closed time"),
         "handle_time_seconds": _specs(ColumnSpec(column="Time tracked", unit=Unit.HOURS, zero_is_empty=True)),
         "agent_replies": _specs("Agent interactions"),
+        # The requester's company (a column the export dialog offers), by name or as a customer's external id.
+        "customer_external_id": _specs("Company Name", "Company"),
+        # The same business-hours "hh:mm:ss" durations, kept as given ("00:00:00": none).
+        "first_response_business_seconds": _specs(
+            ColumnSpec(column="First response time (in hrs)", unit=Unit.HOURS, zero_is_empty=True)
+        ),
+        "resolution_business_seconds": _specs(
+            ColumnSpec(column="Resolution time (in hrs)", unit=Unit.HOURS, zero_is_empty=True)
+        ),
     },
     values={
         "channel": {
@@ -299,11 +338,20 @@ PULSE_SURVEYS = Profile(
         "score": _specs("score"),
         "comment": _specs("comment"),
         "responded_at": _specs("responded_at"),
+        "customer_external_id": _specs("customer_external_id"),
     },
 )
 
-BUILTIN_PROFILES: dict[str, Profile] = {p.name: p for p in (ZENDESK, FRESHDESK, PULSE_SURVEYS)}
-DEFAULT_PROFILE = {ImportKind.TICKETS: "zendesk", ImportKind.SURVEYS: "pulse"}
+# Pulse's own customer layout (the same names as the API's bulk endpoint; a CRM export is described
+# by a mapping file). One row is one customer; a changed mrr is recorded on mrr_effective_on.
+PULSE_CUSTOMERS = Profile(
+    name="customers",
+    kind=ImportKind.CUSTOMERS,
+    columns={name: _specs(name) for name in FIELD_TYPES[ImportKind.CUSTOMERS]},
+)
+
+BUILTIN_PROFILES: dict[str, Profile] = {p.name: p for p in (ZENDESK, FRESHDESK, PULSE_SURVEYS, PULSE_CUSTOMERS)}
+DEFAULT_PROFILE = {ImportKind.TICKETS: "zendesk", ImportKind.SURVEYS: "pulse", ImportKind.CUSTOMERS: "customers"}
 
 
 def profile_load(*, name_or_path: str | None, kind: str, timezone: str | None = None) -> Profile:

@@ -24,16 +24,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
+from django.db.models.functions import Lower
 
 from accounts.audit import audit_record
-from accounts.scoping import record_write_scope
+from accounts.scoping import manages_customers, record_write_scope
 from config.errors import BatchValidationError
 from kpis.services import snapshots_refresh_dirty
 from surveys.models import Kind, SurveyResponse
 from surveys.services import survey_responses_upsert
-from tickets.batch import MAX_BATCH_SIZE, NOT_A_WRITER
-from tickets.models import Ticket
-from tickets.services import TICKET_WRITE_FIELDS, tickets_upsert
+from tickets.batch import CUSTOMER_KEY, MAX_BATCH_SIZE, NOT_A_WRITER
+from tickets.customers.models import Customer
+from tickets.customers.services import NOT_A_CUSTOMER_WRITER, customers_upsert
+from tickets.models import BusinessSecondsSource, Ticket
+from tickets.services import TICKET_HELPDESK_BUSINESS_FIELDS, TICKET_WRITE_FIELDS, tickets_upsert
 
 from .directory import Directory
 from .errors import ErrorCsvWriter, RowError
@@ -83,6 +86,29 @@ class ImportReport:
         return self.created + self.updated + self.unchanged
 
 
+def _helpdesk_business_seconds(values: dict[str, Any]) -> dict[str, Any]:
+    """The export's own business-hours durations, kept as given when it gives one for every duration the row
+    has (the first reply when answered, the resolution when solved); otherwise none is kept and Pulse computes
+    both from the team's schedule (one ticket's two figures never come from two calendars)."""
+    found: dict[str, Any] = {}
+    for name, moment in zip(TICKET_HELPDESK_BUSINESS_FIELDS, ("first_response_at", "solved_at"), strict=True):
+        if values.get(moment) is None:
+            found[name] = None
+        elif isinstance(values.get(name), int) and values[name] >= 0:
+            found[name] = values[name]
+        else:
+            return {}
+    if all(value is None for value in found.values()):
+        return {}
+    return {**found, "business_seconds_source": BusinessSecondsSource.HELPDESK}
+
+
+def _business_key(values: tuple) -> tuple:
+    """What decides whether business-hours figures change: the helpdesk's own figures, or none of them."""
+    first, resolution, source = values
+    return (first, resolution) if source == BusinessSecondsSource.HELPDESK else ("not the helpdesk's",)
+
+
 class StrictAbort(Exception):
     """--strict met a bad row: the whole file is rolled back."""
 
@@ -129,7 +155,10 @@ def rows_import(
     audit trail in the name of `actor` (None: the shell).
     """
     scope = record_write_scope(actor)
-    if not scope.may_write:  # an agent or HR user imports nothing
+    if profile.kind == ImportKind.CUSTOMERS:  # org-wide accounts: admins and customer writers only
+        if actor is not None and not manages_customers(actor):
+            raise ImportFileError(NOT_A_CUSTOMER_WRITER, errors={"file": [NOT_A_CUSTOMER_WRITER]})
+    elif not scope.may_write:  # an agent or HR user imports nothing
         raise ImportFileError(NOT_A_WRITER, errors={"file": [NOT_A_WRITER]})
     started = time.monotonic()
     report = ImportReport(dry_run=dry_run, strict=strict)
@@ -285,6 +314,11 @@ class _ChunkImporter:
         self.strict = strict
         self.seen: dict[str, int] = {}
         self.pending: list[tuple[int, list[RowError]]] = []
+        # A file with an organisation / company column names each row's customer (an empty cell: none).
+        self.reads_customer = CUSTOMER_KEY in profile.defaults or any(
+            name == CUSTOMER_KEY for name, _, _ in converter.plans
+        )
+        self.customer_keys: dict[str, str] = {}
 
     # ---- one chunk ---------------------------------------------------------------------------
 
@@ -300,6 +334,7 @@ class _ChunkImporter:
             agent_values={v["agent"] for v in values if v.get("agent")},
         )
         tickets = self._tickets_named(values) if self.kind == ImportKind.SURVEYS else {}
+        self.customer_keys = self._customers_named(values)
         good: list[_Item] = []
         try:
             with transaction.atomic():
@@ -386,10 +421,36 @@ class _ChunkImporter:
         rows = rows.values_list("external_id", "pk", "agent_id", "team_id")
         return {external_id: (pk, agent_id, team_id) for external_id, pk, agent_id, team_id in rows}
 
+    def _customers_named(self, values: list[dict]) -> dict[str, str]:
+        """Each organisation cell → the external id of its customer: the customer with that external id, else
+        the only customer with that name (any case); a name several customers share is kept as is (refused)."""
+        cells = {str(v[CUSTOMER_KEY]).strip() for v in values if v.get(CUSTOMER_KEY)}
+        if not cells:
+            return {}
+        found = {
+            key: key for key in Customer.objects.filter(external_id__in=cells).values_list("external_id", flat=True)
+        }
+        by_name: dict[str, list[str]] = {}
+        named = Customer.objects.annotate(lowered=Lower("name")).filter(
+            lowered__in={c.lower() for c in cells - set(found)}
+        )
+        for name, external_id in named.values_list("lowered", "external_id"):
+            by_name.setdefault(name, []).append(external_id)
+        for cell in cells - set(found):
+            matches = by_name.get(cell.lower(), [])
+            if len(matches) == 1:
+                found[cell] = matches[0]
+            elif matches:
+                found[cell] = ""  # ambiguous: the row says so
+        return found
+
     def _resolve(self, item: _Item, tickets: dict) -> None:
         """Turn team / agent / ticket names into ids, the same way for tickets and surveys."""
         row = item.row
         values = row.values
+        if self.kind == ImportKind.CUSTOMERS:  # no team, agent or ticket to resolve: the upsert checks the rest
+            item.record = {**values, "external_id": str(values.get("external_id") or "")}
+            return
         team = agent = None
         team_from = "team"
         if values.get("team"):
@@ -419,6 +480,12 @@ class _ChunkImporter:
                     team_id, team_from = found[2], "ticket_external_id"
         if team_id is None and agent is not None:
             team_id, team_from = agent.team_id, "agent"
+        for name in TICKET_HELPDESK_BUSINESS_FIELDS:
+            if isinstance(values.get(name), int) and values[name] < 0:
+                row.add_error(name, "A business-hours duration cannot be negative.")
+        cell = str(values.get(CUSTOMER_KEY) or "").strip()
+        if cell and self.customer_keys.get(cell) == "":
+            row.add_error(CUSTOMER_KEY, f"Several customers are named “{cell}”: give the customer's external id.")
         if row.errors:
             return
         if team_id is None:
@@ -438,9 +505,13 @@ class _ChunkImporter:
     def _record(self, values: dict, *, ticket_id, agent_id, team_id) -> dict[str, Any]:
         if self.kind == ImportKind.TICKETS:
             record = {name: values[name] for name in TICKET_WRITE_FIELDS if name in values}
+            record.update(_helpdesk_business_seconds(values))
         else:
             record = {name: values[name] for name in ("kind", "score", "comment", "responded_at") if name in values}
             record["ticket"] = ticket_id
+        if self.reads_customer:
+            cell = str(values.get(CUSTOMER_KEY) or "").strip()
+            record[CUSTOMER_KEY] = (self.customer_keys.get(cell) or cell) if cell else None
         record.update(external_id=str(values["external_id"]), agent=agent_id, team=team_id)
         return record
 
@@ -450,26 +521,46 @@ class _ChunkImporter:
         """The items whose record differs from what is stored (a re-import changes nothing)."""
         if not items:
             return []
+        if self.kind == ImportKind.CUSTOMERS:  # the customer upsert counts its own unchanged records
+            return items
         if self.kind == ImportKind.TICKETS:
             model, fields = Ticket, TICKET_WRITE_FIELDS
         else:
             model, fields = SurveyResponse, SURVEY_COMPARED_FIELDS
         defaults = {name: model._meta.get_field(name).get_default() for name in fields}
         columns = [f"{name}_id" if name in ("agent", "team", "ticket") else name for name in fields]
+        # Beyond the plain fields: the customer (when the file names it) and the helpdesk's business seconds.
+        extra = ["customer__external_id"]
+        if self.kind == ImportKind.TICKETS:
+            extra += [*TICKET_HELPDESK_BUSINESS_FIELDS, "business_seconds_source"]
         rows = model.objects.filter(external_id__in=[item.record["external_id"] for item in items])
         if self.scope.team_ids is not None:  # another team's record is never "unchanged": the upsert refuses it
             rows = rows.filter(team_id__in=self.scope.team_ids)
-        stored = {row[0]: row[1:] for row in rows.values_list("external_id", *columns)}
+        stored = {row[0]: row[1:] for row in rows.values_list("external_id", *columns, *extra)}
         changed = []
         for item in items:
             record = item.record
             wanted = tuple(record[name] if name in record else defaults[name] for name in fields)
-            if stored.get(record["external_id"]) != wanted:
+            found = stored.get(record["external_id"])
+            if found is None or found[: len(fields)] != wanted:
+                changed.append(item)
+                continue
+            customer, business = found[len(fields)], found[len(fields) + 1 :]
+            given = (
+                *(record.get(name) for name in TICKET_HELPDESK_BUSINESS_FIELDS),
+                record.get("business_seconds_source"),
+            )
+            customer_changed = CUSTOMER_KEY in record and customer != record[CUSTOMER_KEY]
+            if customer_changed or (business and _business_key(business) != _business_key(given)):
                 changed.append(item)
         return changed
 
     def _upsert(self, items: list[_Item]) -> list[_Item]:
-        upsert = tickets_upsert if self.kind == ImportKind.TICKETS else survey_responses_upsert
+        upsert = {
+            ImportKind.TICKETS: tickets_upsert,
+            ImportKind.SURVEYS: survey_responses_upsert,
+            ImportKind.CUSTOMERS: customers_upsert,
+        }[self.kind]
         while items:
             try:
                 result = upsert(records=[item.record for item in items], actor=self.actor)
@@ -483,6 +574,7 @@ class _ChunkImporter:
                 continue
             self.report.created += result.created
             self.report.updated += result.updated
+            self.report.unchanged += getattr(result, "unchanged", 0)  # customers: counted by the upsert
             return items
         return []
 
@@ -506,15 +598,28 @@ class _ChunkImporter:
             )
         if not records:
             return
-        compared = ("ticket__external_id", "kind", "score", "responded_at")
+        # A rating names no customer: it takes its ticket's, so a ticket's new customer rewrites it too.
+        compared = ("ticket__external_id", "kind", "score", "responded_at", "customer_id")
         stored = SurveyResponse.objects.filter(external_id__in=[r["external_id"] for r in records])
         if self.scope.team_ids is not None:  # another team's response is never "unchanged": the upsert refuses it
             stored = stored.filter(team_id__in=self.scope.team_ids)
         stored = {row[0]: row[1:] for row in stored.values_list("external_id", *compared)}
+        ticket_customers = dict(
+            Ticket.objects.filter(external_id__in=[r["ticket_external_id"] for r in records]).values_list(
+                "external_id", "customer_id"
+            )
+        )
         changed = [
             (item, r)
             for item, r in zip(sources, records, strict=True)
-            if stored.get(r["external_id"]) != (r["ticket_external_id"], r["kind"], r["score"], r["responded_at"])
+            if stored.get(r["external_id"])
+            != (
+                r["ticket_external_id"],
+                r["kind"],
+                r["score"],
+                r["responded_at"],
+                ticket_customers.get(r["ticket_external_id"]),
+            )
         ]
         while changed:
             try:

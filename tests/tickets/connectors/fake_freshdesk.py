@@ -5,7 +5,8 @@ It answers as Freshdesk's public API documentation (developers.freshdesk.com/api
 `order_by`/`order_type`, `per_page` (default 30, at most 100) and `page`, the `Link: <…>; rel="next"`
 header while more pages remain, the 300-page cap (HTTP 400 "You cannot access tickets beyond the 300th
 page"), and only the last 30 days of tickets when no `updated_since` is given; `/api/v2/agents`,
-`/api/v2/agents/me`, `/api/v2/groups`, `/api/v2/surveys/satisfaction_ratings?created_since=`; rate-limit
+`/api/v2/agents/me`, `/api/v2/groups`, `/api/v2/companies` (id, name, description, domains, created_at,
+updated_at, custom_fields), `/api/v2/surveys/satisfaction_ratings?created_since=`; rate-limit
 headers (`X-RateLimit-Total`, `X-RateLimit-Remaining`, `X-RateLimit-Used-CurrentRequest`) and `429` with
 `Retry-After`. Basic auth with the API key as user name and "X" as password. Faults are queued per request:
 "429", "500" or "drop" (the connection closes half-way through the body).
@@ -48,6 +49,7 @@ class FakeFreshdesk:
     rate_limit_total: int = 400
     groups: dict[int, str] = field(default_factory=dict)
     agents: dict[int, str] = field(default_factory=dict)  # id → e-mail
+    companies: dict[int, dict[str, Any]] = field(default_factory=dict)
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     ratings: dict[int, dict[str, Any]] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
@@ -64,6 +66,22 @@ class FakeFreshdesk:
     def add_agent(self, agent_id: int, email: str) -> None:
         self.agents[agent_id] = email
 
+    def add_company(self, company_id: int, name: str, *, created_at: dt.datetime) -> None:
+        self.companies[company_id] = {
+            "id": company_id,
+            "name": name,
+            "description": None,
+            "note": None,
+            "domains": [],
+            "created_at": iso(created_at),
+            "updated_at": iso(created_at),
+            "custom_fields": {},
+            "health_score": None,
+            "account_tier": None,
+            "renewal_date": None,
+            "industry": None,
+        }
+
     def put_ticket(
         self,
         ticket_id: int,
@@ -79,6 +97,7 @@ class FakeFreshdesk:
         first_response_minutes: int | None = 30,
         resolution_minutes: int | None = 120,
         reopened: bool = False,
+        company_id: int | None = None,
     ) -> None:
         """Create or change a ticket (`updated_at` defaults to now: it moves to the end of the list)."""
         updated_at = updated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -97,7 +116,7 @@ class FakeFreshdesk:
                 "requester_id": 800000 + ticket_id,
                 "responder_id": responder_id,
                 "source": source,
-                "company_id": None,
+                "company_id": company_id,
                 "status": status,
                 "type": ticket_type,
                 "due_by": iso(created_at + dt.timedelta(days=3)),
@@ -200,6 +219,8 @@ class FakeFreshdesk:
             agents = sorted(self.agents.items())
             rows = [{"id": aid, "contact": {"email": email, "name": email}} for aid, email in agents]
             return self._page(request, rows)
+        if path == "/api/v2/companies":
+            return self._page(request, [company for _, company in sorted(self.companies.items())])
         if path == "/api/v2/tickets":
             return self._tickets(request, args)
         if path == "/api/v2/surveys/satisfaction_ratings":

@@ -1,7 +1,7 @@
 """A fake Zendesk Support account behind a real HTTP server on loopback, for tests and `bench/sync.py`.
 
 It serves the shapes of Zendesk's public API documentation: the cursor-based incremental ticket
-export with `metric_sets`, `users` and `groups` side-loaded (`after_cursor`, `end_of_stream`),
+export with `metric_sets`, `users`, `groups` and `organizations` side-loaded (`after_cursor`, `end_of_stream`),
 `/api/v2/satisfaction_ratings.json` with cursor pagination (`meta.has_more`, `links.next`),
 `/api/v2/users/me.json` and `/api/v2/groups.json`, basic auth `{email}/token:{api_token}`. Faults are
 queued per request: `429` with Retry-After, `500`, or a connection dropped mid-body.
@@ -44,6 +44,7 @@ class FakeZendesk:
     page_size: int = 100
     groups: dict[int, str] = field(default_factory=dict)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
+    organizations: dict[int, dict[str, Any]] = field(default_factory=dict)
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     metrics: dict[int, dict[str, Any]] = field(default_factory=dict)
     ratings: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -61,6 +62,24 @@ class FakeZendesk:
     def add_agent(self, user_id: int, email: str, name: str = "") -> None:
         self.users[user_id] = {"id": user_id, "name": name or email, "email": email, "role": "agent"}
 
+    def add_organization(self, organization_id: int, name: str, *, created_at: dt.datetime) -> None:
+        self.organizations[organization_id] = {
+            "id": organization_id,
+            "url": f"https://acme.zendesk.com/api/v2/organizations/{organization_id}.json",
+            "name": name,
+            "shared_tickets": False,
+            "shared_comments": False,
+            "external_id": None,
+            "created_at": _iso(created_at),
+            "updated_at": _iso(created_at),
+            "domain_names": [],
+            "details": "",
+            "notes": "",
+            "group_id": None,
+            "tags": [],
+            "organization_fields": {},
+        }
+
     def put_ticket(
         self,
         ticket_id: int,
@@ -77,6 +96,8 @@ class FakeZendesk:
         resolution_minutes: int | None = 120,
         replies: int = 1,
         reopens: int = 0,
+        organization_id: int | None = None,
+        business: tuple[int | None, int | None] | None = None,
     ) -> None:
         """Create or change a ticket (and its metric set); it enters the export stream again."""
         updated_at = updated_at or created_at + dt.timedelta(minutes=(resolution_minutes or 0) + 1)
@@ -95,11 +116,13 @@ class FakeZendesk:
             "requester_id": 900000 + ticket_id,
             "submitter_id": 900000 + ticket_id,
             "assignee_id": assignee_id,
-            "organization_id": None,
+            "organization_id": organization_id,
             "group_id": group_id,
             "tags": [],
         }
         solved = status in ("solved", "closed") and resolution_minutes is not None
+        # Business minutes: the same as calendar unless given (reply, full resolution); None = Zendesk gives none.
+        reply_business, resolution_business = business if business is not None else (reply_minutes, resolution_minutes)
         self.metrics[ticket_id] = {
             "id": 500000 + ticket_id,
             "ticket_id": ticket_id,
@@ -116,9 +139,9 @@ class FakeZendesk:
             "assigned_at": _iso(created_at),
             "solved_at": _iso(created_at + dt.timedelta(minutes=resolution_minutes)) if solved else None,
             "latest_comment_added_at": _iso(updated_at),
-            "reply_time_in_minutes": {"calendar": reply_minutes, "business": reply_minutes},
+            "reply_time_in_minutes": {"calendar": reply_minutes, "business": reply_business},
             "first_resolution_time_in_minutes": {"calendar": resolution_minutes, "business": resolution_minutes},
-            "full_resolution_time_in_minutes": {"calendar": resolution_minutes, "business": resolution_minutes},
+            "full_resolution_time_in_minutes": {"calendar": resolution_minutes, "business": resolution_business},
             "agent_wait_time_in_minutes": {"calendar": 0, "business": 0},
             "requester_wait_time_in_minutes": {"calendar": 0, "business": 0},
             "on_hold_time_in_minutes": {"calendar": 0, "business": 0},
@@ -221,6 +244,9 @@ class FakeZendesk:
         if "groups" in include:
             wanted = {t["group_id"] for t in live}
             body["groups"] = [{"id": gid, "name": name} for gid, name in self.groups.items() if gid in wanted]
+        if "organizations" in include:
+            wanted = {t["organization_id"] for t in live}
+            body["organizations"] = [org for oid, org in self.organizations.items() if oid in wanted]
         return body
 
     def _ratings(self, request: Request, args) -> dict[str, Any]:
