@@ -26,6 +26,8 @@ from surveys.models import Kind, SurveyResponse
 from tickets.models import Channel, Priority, Status, Ticket
 
 from .models import Role, Team, User
+from .schedules.demo import demo_schedules_create
+from .schedules.services import tickets_business_seconds_fill
 from .scoping import home_page
 
 DEMO_PASSWORD = "pulse-demo"
@@ -478,6 +480,8 @@ def demo_organisation_create(
 
     with transaction.atomic():
         team_rows, agents = _create_people(team_specs=TEAM_SPECS[:teams], agents_per_team=agents_per_team)
+        # Opening hours and holidays per team (accounts.schedules), so tickets get their business seconds.
+        demo_schedules_create(teams=team_rows, date_from=date_from, date_to=date_to)
         _personalise(rng, agents, calendar)
 
         tickets: list[Ticket] = []
@@ -508,6 +512,7 @@ def demo_organisation_create(
 
         for start in range(0, len(tickets), BATCH_SIZE):
             batch = tickets[start : start + BATCH_SIZE]
+            tickets_business_seconds_fill(batch)
             Ticket.objects.bulk_create(batch)
             wrote(len(batch))
         if tickets and tickets[0].pk is None:  # a backend that does not return ids

@@ -3,11 +3,13 @@ from django.urls import path
 from accounts.views import home
 
 from . import views
+from .outcomes import views as outcome_views
 
 urlpatterns = [
     path("", home, name="home"),
     path("me/", views.my_scorecard, name="me"),
     path("teams/", views.team_list, name="teams"),
+    path("outcomes/", outcome_views.org_outcomes, name="org_outcomes"),
     path("teams/<int:pk>/", views.team_dashboard, name="team_dashboard"),
     path("teams/<int:pk>/pitfalls/", views.team_pitfalls, name="team_pitfalls"),
     path("teams/<int:pk>/kpis/<slug:kpi>/", views.team_records, name="team_records"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.demo import demo_organisation_create, demo_reviews_create
 from accounts.models import User
 from config.progress import progress_bar
+from kpis.outcomes.demo import demo_customers_create
 from kpis.quality.demo import demo_quality_create
 from kpis.services import snapshots_compute, snapshots_refresh_dirty
 from surveys.models import SurveyResponse
@@ -65,6 +66,8 @@ class Command(BaseCommand):
             f"Created {summary.teams} teams, {summary.users} users, {summary.tickets} tickets and "
             f"{summary.surveys} survey responses ({summary.date_from} to {summary.date_to}, seed {seed})."
         )
+        customers = demo_customers_create(date_from=summary.date_from, date_to=summary.date_to, seed=seed)
+        self.stdout.write(f"Created {customers} customers with their MRR history, named on the demo tickets.")
         if connection.vendor == "postgresql":
             # Planner statistics for the rows just written, before the snapshots read them: autovacuum may
             # not have come by yet, and on a never-analysed table the 730-day compute took over 9 minutes
