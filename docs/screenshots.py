@@ -79,6 +79,11 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
             page.screenshot(path=str(path), full_page=True)
         written.append(path)
 
+    def save_part(page, selector: str, name: str) -> None:
+        path = OUT / f"{name}.png"
+        page.locator(selector).first.screenshot(path=str(path))
+        written.append(path)
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
 
@@ -99,6 +104,18 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
         page.wait_for_selector("html.charts-ready")
         dashboard = page.url
         save(page, "leader-team-dashboard")
+        page.goto(f"{dashboard}?period=90d")
+        page.wait_for_selector("html.charts-ready")
+        save_part(page, "section.outcomes", "leader-outcomes")
+        page.goto(f"{dashboard}?stat=median")
+        page.wait_for_selector("html.charts-ready")
+        save(page, "leader-team-dashboard-median")
+        page.goto("/schedules/")
+        page.locator("main a[href^='/schedules/teams/']").first.click()
+        page.wait_for_load_state()
+        save(page, "leader-schedule")
+        page.goto(dashboard)
+        page.wait_for_selector("html.charts-ready")
         page.locator("a[href*='/kpis/csat/']").first.click()
         page.wait_for_load_state()
         save(page, "leader-drill-down")
@@ -139,6 +156,13 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
         page.wait_for_selector("html.charts-ready")
         save(page, "agent-scorecard-phone")
         context.close()
+
+        if "admin" in users:
+            context, page = signed_in(users["admin"], LAPTOP)
+            page.goto("/outcomes/?period=90d")
+            page.wait_for_load_state()
+            save(page, "admin-org-outcomes")
+            context.close()
 
         if "hr" in users:
             context, page = signed_in(users["hr"], LAPTOP)
