@@ -609,6 +609,9 @@ SNAPSHOT_KPIS: dict[str, Kpi] = {**KPIS, **KPI_PARTS}
 KPI_CODES: tuple[str, ...] = tuple(KPIS)
 KPI_CHOICES: list[tuple[str, str]] = [(kpi.code, kpi.name) for kpi in KPIS.values()]
 QUALITY_KPIS = ("csat", "nps", "ces", "fcr", "iqs")
+# Business-hours KPIs and their calendar twins: the same duration counted in opening hours or on the clock. A grid
+# shows one of each pair unless both are targeted, and the default org targets are set on the calendar twin.
+BUSINESS_HOURS_TWINS: dict[str, str] = {"frt_business": "frt", "resolution_time_business": "resolution_time"}
 EFFICIENCY_KPIS = ("aht", "frt", "frt_business", "resolution_time", "resolution_time_business")
 # The KPIs whose snapshot rows carry a distribution of per-record durations (median, p90).
 DISTRIBUTION_KPIS: dict[str, Kpi] = {code: kpi for code, kpi in KPIS.items() if kpi.has_distribution}

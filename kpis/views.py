@@ -43,7 +43,7 @@ from .forms import (
 )
 from .models import STATISTIC_PREFIXES, PitfallConfirmation, Scope, Statistic, Target
 from .outcomes.views import outcome_panel
-from .registry import KPIS, Source
+from .registry import BUSINESS_HOURS_TWINS, KPIS, Source
 from .templatetags.pulse import figure_row_html
 
 RECORDS_PER_PAGE = 50
@@ -184,7 +184,6 @@ def _org_row(figures, kpis, statistic: str = Statistic.MEAN) -> GridRow:
 # Business-hours twins of calendar time KPIs (twelve columns do not fit a laptop's width): in the dashboard's grid
 # only where a target of the period is on one, and then in place of its calendar twin unless that has a target too.
 # Scorecards, trends, the API, reviews and exports show every KPI.
-BUSINESS_HOURS_TWINS = {"frt_business": "frt", "resolution_time_business": "resolution_time"}
 
 
 def _grid_kpis(resolver) -> list:

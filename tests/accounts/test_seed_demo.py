@@ -148,7 +148,7 @@ def test_seed_creates_the_organisation_of_the_requested_size(db):
     )
 
     # The benchmark targets and the snapshots of the seeded range came with it.
-    assert Target.objects.filter(scope=Scope.ORG).count() == 13
+    assert Target.objects.filter(scope=Scope.ORG).count() == 11
     # The overall (all-channel) First Response Time has a target, so it never reads "No target".
     assert Target.objects.get(scope=Scope.ORG, kpi="frt", channel="").value == 3600.0
     days = set(Snapshot.objects.filter(scope=Scope.TEAM, kpi="volume", channel="").values_list("date", flat=True))

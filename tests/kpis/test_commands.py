@@ -63,9 +63,18 @@ def test_seed_targets_creates_the_benchmarks_once(db):
         ("frt", "phone"): (30.0, None),
         ("frt", "email"): (3600.0, None),
         ("resolution_time", ""): (86400.0, None),
-        ("frt_business", ""): (3600.0, None),
-        ("resolution_time_business", ""): (28800.0, None),
         ("fcr", ""): (70.0, 90.0),
         ("resolution_rate", ""): (90.0, None),
     }
     assert all(t.rationale for t in Target.objects.all())
+
+
+def test_seed_targets_adds_the_business_hours_benchmarks_when_asked(db):
+    call_command("seed_targets", stdout=StringIO())
+    call_command("seed_targets", "--business-hours", stdout=StringIO())
+    business = {
+        (t.kpi, t.value)
+        for t in Target.objects.filter(scope=Scope.ORG, kpi__in=["frt_business", "resolution_time_business"])
+    }
+    assert business == {("frt_business", 3600.0), ("resolution_time_business", 28800.0)}
+    assert Target.objects.filter(scope=Scope.ORG).count() == 13

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand
 
 from kpis.models import Scope, Target
-from kpis.registry import BENCHMARKS, KPIS
+from kpis.registry import BENCHMARKS, BUSINESS_HOURS_TWINS, KPIS
 from kpis.services import target_save
 
 RATIONALES = {
@@ -32,10 +32,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--effective-from", type=dt.date.fromisoformat, default=dt.date(2000, 1, 1))
+        parser.add_argument(
+            "--business-hours",
+            action="store_true",
+            help="Also the business-hours FRT and resolution benchmarks (by default only their calendar twins).",
+        )
 
-    def handle(self, *args, effective_from, **options):
+    def handle(self, *args, effective_from, business_hours=False, **options):
         created = 0
-        for (kpi, channel), (value, stretch) in BENCHMARKS.items():
+        benchmarks = {
+            key: figures for key, figures in BENCHMARKS.items() if business_hours or key[0] not in BUSINESS_HOURS_TWINS
+        }
+        for (kpi, channel), (value, stretch) in benchmarks.items():
             exists = Target.objects.filter(kpi=kpi, scope=Scope.ORG, channel=channel).exists()
             if exists:
                 continue
@@ -52,11 +60,11 @@ class Command(BaseCommand):
                 set_by=None,
             )
             created += 1
-        self.stdout.write(f"{created} benchmark target(s) created; {len(BENCHMARKS) - created} already present.")
-        per_channel = {kpi for kpi, channel in BENCHMARKS if channel}
+        self.stdout.write(f"{created} benchmark target(s) created; {len(benchmarks) - created} already present.")
+        per_channel = {kpi for kpi, channel in benchmarks if channel}
         self.stdout.write(
             ", ".join(
                 f"{KPIS[kpi].name} {channel or 'all channels'}" if kpi in per_channel else KPIS[kpi].name
-                for kpi, channel in BENCHMARKS
+                for kpi, channel in benchmarks
             )
         )
