@@ -81,7 +81,11 @@ def shoot(base_url: str, users: dict[str, str], password: str) -> list[Path]:
 
     def save_part(page, selector: str, name: str) -> None:
         path = OUT / f"{name}.png"
+        # A part taller than the window is shot in slices, and sticky table headers land inside it: a tall window.
+        viewport = page.viewport_size
+        page.set_viewport_size({"width": viewport["width"], "height": 2400})
         page.locator(selector).first.screenshot(path=str(path))
+        page.set_viewport_size(viewport)
         written.append(path)
 
     with sync_playwright() as playwright:
