@@ -238,42 +238,73 @@ def _seconds_sql(kpi: Kpi, column: str) -> str:
 def insert_distribution_rows(*, team_id: int, records_sql: str, records_params: tuple, kpis: list[Kpi], now) -> int:
     """Insert the agent (all channels only: `kpis.distributions.quantiles_kept`) and team (all channels and per
     channel) distribution rows of one family's time KPIs for one team's window, from the records query
-    `kpis.compute._family_durations` builds (day, agent_id, row_channel, `<code>__x` per KPI): each duration's
-    bucket key by the sketch's mapping (`kpis.distributions.key_sql`), counts per key rolled up by the snapshots'
-    GROUPING SETS less agent × channel, gathered into one sparse JSON object per row. Returns the row count."""
+    `kpis.compute._family_durations` builds (day, agent_id, row_channel, `<code>__x` per KPI). Returns the row count.
+
+    Each duration's bucket key by the sketch's mapping (`kpis.distributions.key_sql`), with the KPI as its position
+    in `kpis` (integers sort faster than collated text; one UNION ALL branch per KPI over the records, read once),
+    materialized once. Each kind of row is then counts per key, sorted by the row's key, and one sparse JSON
+    object per row gathered from them in that order; the team's all-channel counts are summed from its per-channel
+    counts (those on no channel included) rather than from the records. No GROUPING SETS: their rolled-up counts
+    had to be sorted once more before the JSON (measured: docs/performance.md)."""
     columns = {kpi.code: f'b."{kpi.code}__x"' for kpi in kpis}
-    durations = ",\n".join(f"('{kpi.code}', {_seconds_sql(kpi, columns[kpi.code])})" for kpi in kpis)
+    durations = "\n    UNION ALL\n    ".join(
+        f"SELECT b.day, b.agent_id, b.row_channel, {i} AS i, {_seconds_sql(kpi, columns[kpi.code])} AS x FROM base b"
+        for i, kpi in enumerate(kpis)
+    )
+    codes = " ".join(f"WHEN {i} THEN '{kpi.code}'" for i, kpi in enumerate(kpis))
     sql = f"""
 WITH base AS ({records_sql}),
-keyed AS (
-    SELECT b.day, b.agent_id, b.row_channel, k.kpi,
-           CASE WHEN k.x > 0 THEN {key_sql("k.x")} END AS bucket
-    FROM base b
-    CROSS JOIN LATERAL (VALUES {durations}) AS k(kpi, x)
-    WHERE k.x IS NOT NULL
+durations AS ({durations}),
+keyed AS MATERIALIZED (
+    SELECT d.day, d.agent_id, d.row_channel, d.i,
+           CASE WHEN d.x > 0 THEN {key_sql("d.x")} END AS bucket
+    FROM durations d
+    WHERE d.x IS NOT NULL
 ),
-rolled AS (
-    SELECT k.day, k.kpi, k.bucket, k.agent_id, k.row_channel,
-           GROUPING(k.agent_id) AS g_agent, GROUPING(k.row_channel) AS g_channel, COUNT(*) AS n
+agent_counts AS (
+    SELECT k.day, k.i, k.agent_id, k.bucket, COUNT(*) AS n
+    FROM keyed k WHERE k.agent_id IS NOT NULL
+    GROUP BY k.day, k.i, k.agent_id, k.bucket
+    ORDER BY k.day, k.i, k.agent_id
+),
+channel_counts AS MATERIALIZED (
+    SELECT k.day, k.i, k.row_channel, k.bucket, COUNT(*) AS n
     FROM keyed k
-    GROUP BY GROUPING SETS (
-        (k.day, k.kpi, k.bucket, k.agent_id), (k.day, k.kpi, k.bucket, k.row_channel), (k.day, k.kpi, k.bucket)
-    )
+    GROUP BY k.day, k.i, k.row_channel, k.bucket
+    ORDER BY k.day, k.i, k.row_channel
+),
+team_counts AS (
+    SELECT c.day, c.i, c.bucket, SUM(c.n) AS n
+    FROM channel_counts c
+    GROUP BY c.day, c.i, c.bucket
+    ORDER BY c.day, c.i
+),
+gathered AS (
+    SELECT a.day, a.i, a.agent_id, NULL::varchar AS channel,
+           SUM(a.n) AS count, COALESCE(SUM(a.n) FILTER (WHERE a.bucket IS NULL), 0) AS zeros,
+           COALESCE(jsonb_object_agg(a.bucket, a.n) FILTER (WHERE a.bucket IS NOT NULL), '{{}}'::jsonb) AS buckets
+    FROM agent_counts a
+    GROUP BY a.day, a.i, a.agent_id
+    UNION ALL
+    SELECT c.day, c.i, NULL, c.row_channel,
+           SUM(c.n), COALESCE(SUM(c.n) FILTER (WHERE c.bucket IS NULL), 0),
+           COALESCE(jsonb_object_agg(c.bucket, c.n) FILTER (WHERE c.bucket IS NOT NULL), '{{}}'::jsonb)
+    FROM channel_counts c WHERE c.row_channel IS NOT NULL
+    GROUP BY c.day, c.i, c.row_channel
+    UNION ALL
+    SELECT t.day, t.i, NULL, '',
+           SUM(t.n), COALESCE(SUM(t.n) FILTER (WHERE t.bucket IS NULL), 0),
+           COALESCE(jsonb_object_agg(t.bucket, t.n) FILTER (WHERE t.bucket IS NOT NULL), '{{}}'::jsonb)
+    FROM team_counts t
+    GROUP BY t.day, t.i
 )
 INSERT INTO {DurationDistribution._meta.db_table} (
     date, kpi, scope, team_id, agent_id, channel, count, zeros, buckets, computed_at
 )
-SELECT r.day, r.kpi,
-       CASE WHEN r.g_agent = 0 THEN '{Scope.AGENT.value}' ELSE '{Scope.TEAM.value}' END,
-       %s,
-       CASE WHEN r.g_agent = 0 THEN r.agent_id END,
-       CASE WHEN r.g_channel = 0 THEN r.row_channel ELSE '' END,
-       SUM(r.n), COALESCE(SUM(r.n) FILTER (WHERE r.bucket IS NULL), 0),
-       COALESCE(jsonb_object_agg(r.bucket, r.n) FILTER (WHERE r.bucket IS NOT NULL), '{{}}'::jsonb),
-       %s
-FROM rolled r
-WHERE NOT (r.g_agent = 0 AND r.agent_id IS NULL) AND NOT (r.g_channel = 0 AND r.row_channel IS NULL)
-GROUP BY r.day, r.kpi, r.g_agent, r.agent_id, r.g_channel, r.row_channel"""
+SELECT g.day, CASE g.i {codes} END,
+       CASE WHEN g.agent_id IS NOT NULL THEN '{Scope.AGENT.value}' ELSE '{Scope.TEAM.value}' END,
+       %s, g.agent_id, COALESCE(g.channel, ''), g.count, g.zeros, g.buckets, %s
+FROM gathered g"""
     return _execute(sql, (*records_params, team_id, now))
 
 
