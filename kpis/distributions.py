@@ -148,6 +148,32 @@ class Quantiles:
     median: float | None  # seconds, None when count == 0
     p90: float | None
 
+    @classmethod
+    def of(cls, zeros: int, sorted_buckets: list[tuple[int, int]]) -> Quantiles:
+        """Median, p90 and record count of one merged distribution (zero count, (key, count) pairs in key order)."""
+        return cls(
+            count=zeros + sum(n for _, n in sorted_buckets),
+            median=quantile_of(zeros, sorted_buckets, MEDIAN),
+            p90=quantile_of(zeros, sorted_buckets, P90),
+        )
+
+
+# Merged distributions: {key: (zeros, [(bucket, count), …] in bucket order)}.
+MergedDistributions = dict[tuple, tuple[int, list[tuple[int, int]]]]
+
+
+def merge_rows(rows: Iterable[tuple[tuple, int, dict]]) -> MergedDistributions:
+    """Rows of (key, zero count, {bucket key (int or its text): count}) merged per key, counts added bucket by
+    bucket: the one merge of stored rows, for the pages' combined read and for `merged_distributions`."""
+    zeros: dict[tuple, int] = defaultdict(int)
+    buckets: dict[tuple, Counter] = defaultdict(Counter)
+    for key, row_zeros, row_buckets in rows:
+        zeros[key] += row_zeros
+        counter = buckets[key]
+        for bucket, count in row_buckets.items():
+            counter[int(bucket)] += count
+    return {key: (zeros[key], sorted(buckets[key].items())) for key in zeros}
+
 
 SUBJECT_COLUMNS = {Scope.AGENT: "agent_id", Scope.TEAM: "team_id", Scope.ORG: None}
 
@@ -173,7 +199,7 @@ def merged_distributions(
     channel: str = "",
     by_day: bool = False,
     using: str | None = None,
-) -> dict[tuple, tuple[int, list[tuple[int, int]]]]:
+) -> MergedDistributions:
     """The merged distributions of each (subject, KPI[, day]) in one query: {key: (zeros, [(bucket, count)…] in
     bucket order)}. On PostgreSQL the buckets are summed in the database (jsonb_each, GROUP BY), elsewhere here."""
     using = using or router.db_for_read(DurationDistribution)
@@ -188,16 +214,15 @@ def merged_distributions(
     )
     if connections[using].vendor == "postgresql":
         return _merged_in_database(rows, column, by_day, using)
-    zeros: dict[tuple, int] = defaultdict(int)
-    buckets: dict[tuple, Counter] = defaultdict(Counter)
     fields = [column or "scope", "kpi", "date", "zeros", "buckets"]
-    for subject, kpi, day, row_zeros, row_buckets in rows.values_list(*fields).order_by():
-        key = (subject if column else None, kpi, day) if by_day else (subject if column else None, kpi)
-        zeros[key] += row_zeros
-        counter = buckets[key]
-        for bucket, count in row_buckets.items():
-            counter[int(bucket)] += count
-    return {key: (zeros[key], sorted(buckets[key].items())) for key in zeros}
+    return merge_rows(
+        (
+            ((subject if column else None, kpi, day) if by_day else (subject if column else None, kpi)),
+            row_zeros,
+            row_buckets,
+        )
+        for subject, kpi, day, row_zeros, row_buckets in rows.values_list(*fields).order_by()
+    )
 
 
 def _merged_in_database(rows, column, by_day, using):
@@ -288,14 +313,7 @@ def distribution_quantiles(
         by_day=by_day,
         using=using,
     )
-    return {
-        key: Quantiles(
-            count=zeros + sum(n for _, n in buckets),
-            median=quantile_of(zeros, buckets, MEDIAN),
-            p90=quantile_of(zeros, buckets, P90),
-        )
-        for key, (zeros, buckets) in found.items()
-    }
+    return {key: Quantiles.of(zeros, buckets) for key, (zeros, buckets) in found.items()}
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from accounts.models import Role, Team, User
 from tickets.models import Channel
 
 from .days import utc_bounds
-from .distributions import MEDIAN, P90, QUANTILES_NOT_KEPT_NOTE, Distribution, Quantiles, quantile_of, quantiles_kept
+from .distributions import QUANTILES_NOT_KEPT_NOTE, Distribution, Quantiles, merge_rows, quantiles_kept
 from .formatting import format_change
 from .models import CategorySnapshot, ComputeLock, DurationDistribution, Scope, Snapshot, Statistic, Target
 from .registry import (
@@ -428,7 +428,7 @@ class DistributionPart:
 
     def reader(self):
         """`read(row)`: a row of the combined read as (key, zeros, {bucket key as text: count}); key is (group value,
-        kpi) or, `by_day`, (group value, day, kpi). `merged_distributions` adds them up."""
+        kpi) or, `by_day`, (group value, day, kpi). `kpis.distributions.merge_rows` adds them up."""
         by_day = self.by_day
         to_python = self.base.model._meta.get_field(self.group).to_python if self.group else None
 
@@ -443,36 +443,11 @@ class DistributionPart:
         return read
 
 
-# Merged distributions: (zeros, [(bucket, count), …] in bucket order) per key of a DistributionPart.
-MergedDistributions = dict[tuple, tuple[int, list[tuple[int, int]]]]
-
-
-def merged_distributions(rows: list[tuple]) -> MergedDistributions:
-    """A DistributionPart's rows (from `read_sums`) merged per key: counts added bucket by bucket."""
-    zeros: dict[tuple, int] = defaultdict(int)
-    buckets: dict[tuple, dict[str, int]] = defaultdict(dict)
-    for key, row_zeros, row_buckets in rows:
-        zeros[key] += row_zeros
-        merged = buckets[key]
-        for bucket, count in row_buckets.items():
-            merged[bucket] = merged.get(bucket, 0) + count
-    return {key: (zeros[key], sorted((int(b), n) for b, n in buckets[key].items())) for key in zeros}
-
-
-def quantiles_of(zeros: int, buckets: list[tuple[int, int]]) -> Quantiles:
-    """Median, p90 and record count of one merged distribution (`kpis.distributions`: lower quantiles, 1 %)."""
-    return Quantiles(
-        count=zeros + sum(n for _, n in buckets),
-        median=quantile_of(zeros, buckets, MEDIAN),
-        p90=quantile_of(zeros, buckets, P90),
-    )
-
-
 def _quantiles(rows: list[tuple]) -> dict:
     """{group value (None without a group): {KPI code: Quantiles}} from a DistributionPart's rows without days."""
     by_group: dict = defaultdict(dict)
-    for (group, code), (zeros, buckets) in merged_distributions(rows).items():
-        by_group[group][code] = quantiles_of(zeros, buckets)
+    for (group, code), (zeros, buckets) in merge_rows(rows).items():
+        by_group[group][code] = Quantiles.of(zeros, buckets)
     return by_group
 
 
@@ -480,13 +455,13 @@ def _series_quantiles(series: dict[str, list[SeriesPoint]], rows: list[tuple], p
     """Each trend point's median and p90 from its days' distributions merged (a DistributionPart read by day): a
     week's or month's median is that of its records, never a mean of daily medians."""
     by_bucket: dict[tuple[str, dt.date], Distribution] = defaultdict(Distribution)
-    for (_, day, code), (zeros, buckets) in merged_distributions(rows).items():
+    for (_, day, code), (zeros, buckets) in merge_rows(rows).items():
         by_bucket[(code, max(_bucket_start(day, grain), period.date_from))].merge(Distribution(zeros, dict(buckets)))
     for code, points in series.items():
         for point in points:
             found = by_bucket.get((code, point.date_from))
             if found is not None:
-                quantiles = quantiles_of(found.zeros, sorted(found.buckets.items()))
+                quantiles = Quantiles.of(found.zeros, sorted(found.buckets.items()))
                 point.median, point.p90, point.distribution_count = quantiles.median, quantiles.p90, quantiles.count
 
 
@@ -1189,7 +1164,7 @@ def suggest_target(*, kpi_code: str, baseline: KpiFigure, channel: str = "") -> 
 # ---- drill-down --------------------------------------------------------------------------
 
 
-def _day_bounds_filter(day_field: str, period: Period, teams: list[Team]) -> Q:
+def day_bounds_filter(day_field: str, period: Period, teams: list[Team]) -> Q:
     """Records whose local day (in their own team's time zone) falls in the period."""
     condition = Q(pk__in=[])
     for team in teams:
@@ -1227,7 +1202,7 @@ def kpi_records(*, user: User, kpi_code: str, scope: str, subject, period: Perio
         teams = [subject]
     else:
         teams = list(Team.objects.all())
-    qs = qs.filter(kpi.counted).filter(_day_bounds_filter(kpi.day_field, period, teams))
+    qs = qs.filter(kpi.counted).filter(day_bounds_filter(kpi.day_field, period, teams))
     if channel:
         qs = qs.filter(**{channel_field: channel})
     return qs.order_by(f"-{kpi.day_field}", "-pk")

@@ -23,7 +23,7 @@ from accounts.models import Team
 from kpis.registry import KPIS
 from kpis.selectors import (
     Period,
-    _day_bounds_filter,  # a period's records, each on its team's local day
+    day_bounds_filter,  # a period's records, each on its team's local day
     period_targets,
 )
 from kpis.stats import difference_interval, wilson_interval
@@ -241,7 +241,7 @@ def outcomes(*, period: Period, team: Team | None = None, resolver: TargetResolv
     A team none of whose tickets of the period names a customer costs one query."""
     teams = [team] if team is not None else list(Team.objects.all())
     frt = KPIS["frt"].numerator  # the FRT KPI's own duration: first_response_at − created_at
-    tickets = Ticket.objects.filter(customer__isnull=False).filter(_day_bounds_filter("created_at", period, teams))
+    tickets = Ticket.objects.filter(customer__isnull=False).filter(day_bounds_filter("created_at", period, teams))
     ticket_rows = list(tickets.values("customer_id", "team_id", "reopened_count", frt.start, frt.end).order_by())
     customers = Customer.objects.filter(
         Q(started_on__lte=period.date_to) & (Q(churned_on__isnull=True) | Q(churned_on__gte=period.date_from))
@@ -280,7 +280,7 @@ def _csat_responses(period: Period, teams: list[Team]):
     csat = KPIS["csat"]
     return (
         SurveyResponse.objects.filter(csat.counted)
-        .filter(_day_bounds_filter(csat.day_field, period, teams))
+        .filter(day_bounds_filter(csat.day_field, period, teams))
         .annotate(
             customer_ref=Coalesce("customer_id", "ticket__customer_id"),
             good=ExpressionWrapper(csat.numerator.condition, output_field=BooleanField()),
