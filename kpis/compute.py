@@ -12,7 +12,9 @@ killed worker all leave the same rows.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -27,7 +29,7 @@ from kpis.quality.models import QualityReview
 from surveys.models import SurveyResponse
 from tickets.models import Ticket
 
-from .compute_sql import insert_distribution_rows, insert_family_rows, insert_org_distribution_rows, insert_org_rows
+from .compute_sql import insert_distribution_rows, insert_distribution_values, insert_family_rows, insert_org_rows
 from .days import utc_bounds
 from .distributions import Distribution, finish_percentile_rows
 from .models import CategorySnapshot, ComputeLock, DurationDistribution, Scope, Snapshot
@@ -412,7 +414,10 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
             DurationDistribution.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
             written = insert_org_rows(date_from=date_from, date_to=date_to, kpis=list(SNAPSHOT_KPIS.values()), now=now)
             if STORE_DISTRIBUTIONS:
-                insert_org_distribution_rows(date_from=date_from, date_to=date_to, now=now)
+                for rows in org_distribution_rows(date_from, date_to):
+                    insert_distribution_values(
+                        [(*row[:5], json.dumps(row[5])) for row in rows], scope=Scope.ORG, team_id=None, now=now
+                    )
             finish_sampled_rows(team_id=None, date_from=date_from, date_to=date_to)
             finish_percentile_rows(team_id=None, date_from=date_from, date_to=date_to, targets=resolver.targets)
             return written
@@ -444,20 +449,54 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
         _insert_rows(rows)
         DurationDistribution.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
         if STORE_DISTRIBUTIONS:
-            DurationDistribution.objects.bulk_create(
-                _distribution_rows(org_distributions(date_from, date_to), None, now), batch_size=2000
-            )
+            for rows in org_distribution_rows(date_from, date_to):
+                DurationDistribution.objects.bulk_create(
+                    [
+                        DurationDistribution(
+                            date=day,
+                            kpi=kpi_code,
+                            scope=Scope.ORG,
+                            channel=channel,
+                            count=count,
+                            zeros=zeros,
+                            buckets=dict(sorted(buckets.items(), key=lambda item: int(item[0]))),
+                            computed_at=now,
+                        )
+                        for day, channel, kpi_code, count, zeros, buckets in rows
+                    ],
+                    batch_size=2000,
+                )
         finish_sampled_rows(team_id=None, date_from=date_from, date_to=date_to)
         finish_percentile_rows(team_id=None, date_from=date_from, date_to=date_to, targets=resolver.targets)
     return len(rows)
 
 
-def org_distributions(date_from: dt.date, date_to: dt.date) -> Distributions:
-    """The org's distributions of days date_from..date_to: the team rows merged per (day, channel, KPI)."""
-    distributions: Distributions = defaultdict(Distribution)
-    team_rows = DurationDistribution.objects.filter(scope=Scope.TEAM, date__gte=date_from, date__lte=date_to)
-    for day, channel, kpi_code, zeros, buckets in team_rows.values_list(
-        "date", "channel", "kpi", "zeros", "buckets"
-    ).iterator():
-        distributions[(Scope.ORG, None, channel, day, kpi_code)].merge(Distribution.from_stored(zeros, buckets))
-    return distributions
+# The org's distributions are merged a month of days at a time: memory stays bounded by one month's org rows.
+ORG_MERGE_DAYS = 31
+
+
+def org_distribution_rows(date_from: dt.date, date_to: dt.date) -> Iterator[list[tuple]]:
+    """The org's distribution rows of days date_from..date_to, the team rows merged key by key, one list per month
+    of days: (date, channel, kpi, count, zeros, {key as text: count}) per (day, channel, KPI).
+
+    Merged here on both databases: on PostgreSQL, expanding every team row's buckets (jsonb_each_text) and summing
+    them per (day, channel, KPI, key) cost about three times this (docs/performance.md)."""
+    chunk_start = date_from
+    while chunk_start <= date_to:
+        chunk_end = min(date_to, chunk_start + dt.timedelta(days=ORG_MERGE_DAYS - 1))
+        merged: dict[tuple[dt.date, str, str], list] = {}
+        team_rows = DurationDistribution.objects.filter(
+            scope=Scope.TEAM, date__gte=chunk_start, date__lte=chunk_end
+        ).values_list("date", "channel", "kpi", "count", "zeros", "buckets")
+        for day, channel, kpi_code, count, zeros, buckets in team_rows.iterator(chunk_size=2000):
+            entry = merged.get((day, channel, kpi_code))
+            if entry is None:
+                merged[(day, channel, kpi_code)] = [count, zeros, dict(buckets)]
+                continue
+            entry[0] += count
+            entry[1] += zeros
+            summed = entry[2]
+            for key, n in buckets.items():
+                summed[key] = summed.get(key, 0) + n
+        yield [(day, channel, kpi_code, *entry) for (day, channel, kpi_code), entry in merged.items()]
+        chunk_start = chunk_end + dt.timedelta(days=1)

@@ -235,6 +235,13 @@ def _seconds_sql(kpi: Kpi, column: str) -> str:
     return f"{column}::double precision"
 
 
+def _buckets_text_sql(alias: str) -> str:
+    """The aggregate gathering counts `n` per `bucket` of `alias` into a JSON object's text (`models.BucketsField`):
+    '{"key":n,…}', '{}' when every duration was 0 s."""
+    pairs = f"""string_agg('"' || {alias}.bucket || '":' || {alias}.n, ',') FILTER (WHERE {alias}.bucket IS NOT NULL)"""
+    return f"COALESCE('{{' || {pairs} || '}}', '{{}}')"
+
+
 def insert_distribution_rows(*, team_id: int, records_sql: str, records_params: tuple, kpis: list[Kpi], now) -> int:
     """Insert the agent (all channels only: `kpis.distributions.quantiles_kept`) and team (all channels and per
     channel) distribution rows of one family's time KPIs for one team's window, from the records query
@@ -243,7 +250,8 @@ def insert_distribution_rows(*, team_id: int, records_sql: str, records_params: 
     Each duration's bucket key by the sketch's mapping (`kpis.distributions.key_sql`), with the KPI as its position
     in `kpis` (integers sort faster than collated text; one UNION ALL branch per KPI over the records, read once),
     materialized once. Each kind of row is then counts per key, sorted by the row's key, and one sparse JSON
-    object per row gathered from them in that order; the team's all-channel counts are summed from its per-channel
+    object per row gathered from them in that order, written as text by string aggregation (`models.BucketsField`:
+    a third of what jsonb_object_agg cost); the team's all-channel counts are summed from its per-channel
     counts (those on no channel included) rather than from the records. No GROUPING SETS: their rolled-up counts
     had to be sorted once more before the JSON (measured: docs/performance.md)."""
     columns = {kpi.code: f'b."{kpi.code}__x"' for kpi in kpis}
@@ -282,19 +290,19 @@ team_counts AS (
 gathered AS (
     SELECT a.day, a.i, a.agent_id, NULL::varchar AS channel,
            SUM(a.n) AS count, COALESCE(SUM(a.n) FILTER (WHERE a.bucket IS NULL), 0) AS zeros,
-           COALESCE(jsonb_object_agg(a.bucket, a.n) FILTER (WHERE a.bucket IS NOT NULL), '{{}}'::jsonb) AS buckets
+           {_buckets_text_sql("a")} AS buckets
     FROM agent_counts a
     GROUP BY a.day, a.i, a.agent_id
     UNION ALL
     SELECT c.day, c.i, NULL, c.row_channel,
            SUM(c.n), COALESCE(SUM(c.n) FILTER (WHERE c.bucket IS NULL), 0),
-           COALESCE(jsonb_object_agg(c.bucket, c.n) FILTER (WHERE c.bucket IS NOT NULL), '{{}}'::jsonb)
+           {_buckets_text_sql("c")}
     FROM channel_counts c WHERE c.row_channel IS NOT NULL
     GROUP BY c.day, c.i, c.row_channel
     UNION ALL
     SELECT t.day, t.i, NULL, '',
            SUM(t.n), COALESCE(SUM(t.n) FILTER (WHERE t.bucket IS NULL), 0),
-           COALESCE(jsonb_object_agg(t.bucket, t.n) FILTER (WHERE t.bucket IS NOT NULL), '{{}}'::jsonb)
+           {_buckets_text_sql("t")}
     FROM team_counts t
     GROUP BY t.day, t.i
 )
@@ -308,31 +316,17 @@ FROM gathered g"""
     return _execute(sql, (*records_params, team_id, now))
 
 
-def insert_org_distribution_rows(*, date_from: dt.date, date_to: dt.date, now) -> int:
-    """Insert the org distribution rows of days date_from..date_to: the team rows merged key by key."""
-    table = DurationDistribution._meta.db_table
+def insert_distribution_values(rows: list[tuple], *, scope: str, team_id: int | None, now) -> int:
+    """Insert distribution rows given as (date, channel, kpi, count, zeros, buckets as JSON text) for one scope
+    and team: one statement over arrays (unnest), whatever the number of rows."""
+    if not rows:
+        return 0
+    days, channels, codes, counts, zeros, buckets = (list(column) for column in zip(*rows, strict=True))
     sql = f"""
-WITH team_rows AS (
-    SELECT d.date, d.channel, d.kpi, d.count, d.zeros, d.buckets
-    FROM {table} d
-    WHERE d.scope = '{Scope.TEAM.value}' AND d.date >= %s AND d.date <= %s
-),
-totals AS (
-    SELECT t.date, t.channel, t.kpi, SUM(t.count)::bigint AS count, SUM(t.zeros)::bigint AS zeros
-    FROM team_rows t GROUP BY t.date, t.channel, t.kpi
-),
-per_bucket AS (
-    SELECT t.date, t.channel, t.kpi, b.key, SUM(b.value::bigint) AS n
-    FROM team_rows t CROSS JOIN LATERAL jsonb_each_text(t.buckets) AS b(key, value)
-    GROUP BY t.date, t.channel, t.kpi, b.key
-),
-merged AS (
-    SELECT p.date, p.channel, p.kpi, jsonb_object_agg(p.key, p.n) AS buckets
-    FROM per_bucket p GROUP BY p.date, p.channel, p.kpi
+INSERT INTO {DurationDistribution._meta.db_table} (
+    date, kpi, scope, team_id, agent_id, channel, count, zeros, buckets, computed_at
 )
-INSERT INTO {table} (date, kpi, scope, team_id, agent_id, channel, count, zeros, buckets, computed_at)
-SELECT t.date, t.kpi, '{Scope.ORG.value}', NULL, NULL, t.channel, t.count, t.zeros,
-       COALESCE(m.buckets, '{{}}'::jsonb), %s
-FROM totals t
-LEFT JOIN merged m ON m.date = t.date AND m.channel = t.channel AND m.kpi = t.kpi"""
-    return _execute(sql, (date_from, date_to, now))
+SELECT r.day, r.kpi, %s, %s, NULL, r.channel, r.count, r.zeros, r.buckets, %s
+FROM unnest(%s::date[], %s::varchar[], %s::varchar[], %s::bigint[], %s::bigint[], %s::text[])
+     AS r(day, channel, kpi, count, zeros, buckets)"""
+    return _execute(sql, (scope, team_id, now, days, channels, codes, counts, zeros, buckets))

@@ -238,7 +238,7 @@ WITH picked AS (
 zero_counts AS (SELECT subject, kpi, day, SUM(zeros)::bigint AS n FROM picked GROUP BY subject, kpi, day),
 bucket_counts AS (
     SELECT p.subject, p.kpi, p.day, b.key::integer AS bucket, SUM(b.value::bigint)::bigint AS n
-    FROM picked p CROSS JOIN LATERAL jsonb_each_text(p.buckets) AS b(key, value)
+    FROM picked p CROSS JOIN LATERAL jsonb_each_text(p.buckets::jsonb) AS b(key, value)
     GROUP BY p.subject, p.kpi, p.day, b.key::integer
 )
 SELECT subject, kpi, day, NULL::integer, n FROM zero_counts

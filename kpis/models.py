@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 from django.conf import settings
@@ -410,12 +411,37 @@ class CategorySnapshot(models.Model):
         return f"{self.kpi} team {self.team_id} {self.date} {category}: {self.numerator}/{self.denominator}"
 
 
+class BucketsField(models.TextField):
+    """A distribution's sparse buckets, {key as text: count}, stored as the text of a JSON object on every database.
+
+    Text rather than PostgreSQL's jsonb: the recompute writes these objects by string aggregation, which costs about
+    a third of building jsonb (docs/performance.md, "Recompute with the time KPIs' distributions stored"), and every
+    reader parses the text with `json.loads` anyway. Nothing queries inside the object."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        if value is None or isinstance(value, dict):
+            return value
+        return json.loads(value)
+
+    def get_prep_value(self, value):
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value, separators=(",", ":"))
+
+    def value_to_string(self, obj):
+        return self.get_prep_value(self.value_from_object(obj))
+
+
 class DurationDistribution(models.Model):
     """The distribution of one time KPI's per-record durations behind one snapshot row (same date, KPI, scope,
     team, agent and channel) — every one but an agent's on one channel (`kpis.distributions.quantiles_kept`): a
     DDSketch of relative accuracy 1 % (`kpis.distributions`), stored sparse.
 
-    `zeros` counts durations of 0 s, `buckets` maps each logarithmic bucket key (as text) to its count, and
+    `zeros` counts durations of 0 s, `buckets` maps each logarithmic bucket key (as text) to its count (a JSON
+    object's text: `BucketsField`), and
     `count` is their total (the snapshot row's denominator). Merging rows is adding counts key by key, so the
     median and p90 of any period and group are read from merged daily rows, never averaged. Written with the
     snapshots (same window, lock and transaction); org rows are merged from team rows.
@@ -439,7 +465,7 @@ class DurationDistribution(models.Model):
     channel = models.CharField(max_length=16, blank=True, default="")
     count = models.BigIntegerField()
     zeros = models.BigIntegerField(default=0)
-    buckets = models.JSONField(default=dict)
+    buckets = BucketsField(default=dict)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -289,10 +289,11 @@ def test_compute_queries_do_not_grow_with_agents_or_tickets(postgres, django_ass
     # and the team distribution rows, one INSERT … SELECT per family (5 with quality reviews, each writing the
     # category rows too), one per family with time KPIs (2: the distributions), the read of the sampled-ratio rows
     # (IQS: none here, so no update), release (15); org: savepoint, lock, delete snapshots and distributions, one
-    # INSERT … SELECT summing the team rows and one merging their distributions, the read of the sampled-ratio
-    # rows, release (8). Targets on a median or p90 come from the targets already read.
+    # INSERT … SELECT summing the team rows, per month of days one read of the team distribution rows and one
+    # insert of their merge, the read of the sampled-ratio rows, release (9). Targets on a median or p90 come from
+    # the targets already read.
     for team in (small, large):
-        with django_assert_num_queries(2 + 15 + 8):
+        with django_assert_num_queries(2 + 15 + 9):
             snapshots_compute(date_from=window[0], date_to=window[1], team_ids=[team.pk])
     assert Snapshot.objects.filter(scope=Scope.AGENT, team=large).values("agent").distinct().count() == 12
 

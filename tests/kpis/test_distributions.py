@@ -2,6 +2,7 @@
 the raw records, the rows both computation paths write, the read API and targets on a median or p90."""
 
 import datetime as dt
+import json
 import math
 import random
 from zoneinfo import ZoneInfo
@@ -370,6 +371,27 @@ def test_database_path_writes_the_python_paths_distributions(postgres, monkeypat
     assert in_database == in_python
     assert keys_in_database == keys_in_python  # statuses on a median or p90 set alike
     assert statuses_in_database  # rows were there
+
+
+def test_org_rows_merged_a_few_days_at_a_time_equal_one_merge_of_the_window(db, monkeypatch):
+    rng = random.Random(11)
+    window = (dt.date(2026, 3, 1), dt.date(2026, 3, 10))
+    for slug, zone in (("lima", "America/Lima"), ("oslo", "Europe/Oslo")):
+        team = TeamFactory(slug=slug, timezone=zone)
+        heavy_tailed_tickets(rng, team, [AgentFactory(team=team)], per_day=6, days=window)
+    snapshots_compute(date_from=window[0], date_to=window[1])
+    org = {key: row for key, row in distribution_rows().items() if key[2] == Scope.ORG}
+    monkeypatch.setattr(compute, "ORG_MERGE_DAYS", 3)  # 10 days: four merges of 3, 3, 3 and 1 days
+    snapshots_compute(date_from=window[0], date_to=window[1])
+    assert {key: row for key, row in distribution_rows().items() if key[2] == Scope.ORG} == org
+    assert len({key[0] for key in org}) >= 10
+    for (day, kpi, _, _, _, channel), (count, zeros, buckets) in org.items():
+        teams = DurationDistribution.objects.filter(scope=Scope.TEAM, date=day, kpi=kpi, channel=channel)
+        assert count == sum(row.count for row in teams) == zeros + sum(buckets.values())
+    with connection.cursor() as cursor:  # stored as a JSON object's text (`BucketsField`)
+        cursor.execute(f"SELECT buckets FROM {DurationDistribution._meta.db_table} WHERE count > zeros LIMIT 1")
+        (text,) = cursor.fetchone()
+    assert isinstance(text, str) and text.startswith("{") and all(isinstance(n, int) for n in json.loads(text).values())
 
 
 # --- Targets on a median or p90 --------------------------------------------------------------------------------
