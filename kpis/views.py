@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -398,6 +399,8 @@ class ScorecardFigures:
     chart_data: dict
     # When the rows behind these figures were computed ("figures updated N s ago"): they change with the key.
     updated_at: dt.datetime | None
+    # The KPI table as HTML, rendered once per figure set (about half of a cached scorecard's rendering).
+    kpi_table: str = ""
 
 
 def _scorecard_figures(
@@ -410,7 +413,18 @@ def _scorecard_figures(
     series = {str(agent): card.series}
     if card.team_series is not None:
         series[f"{agent.team} (team)"] = card.team_series
+    kpi_table = render_to_string(
+        "kpis/_scorecard_kpis.html",
+        {
+            "agent": agent,
+            "kpis": list(KPIS.values()),
+            "figures": card.figures,
+            "team_figures": card.team_figures,
+            "period_query": period_query,
+        },
+    )
     return ScorecardFigures(
+        kpi_table=kpi_table,
         card=card,
         channels=_breakdown_rows(
             _channel_groups(card.channels),
@@ -454,6 +468,7 @@ def _scorecard_page(request: HttpRequest, agent: User, *, own: bool) -> HttpResp
         "statistic_links": statistic_links(period_query, statistic),
         "statistic_query": statistic_query(statistic),
         "figures": figures,
+        "kpi_table": shown.kpi_table,
         "updated_at": shown.updated_at,
         "team_figures": card.team_figures,
         "kpis": list(KPIS.values()),
