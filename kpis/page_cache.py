@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import uuid
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, transaction
 
 from .targets import TargetResolver
 
@@ -42,6 +43,8 @@ _KPIS_DIR = Path(__file__).resolve().parent
 _CODE = (
     "formatting.py",
     "formulas.py",
+    "outcomes/definitions.py",
+    "outcomes/selectors.py",
     "page_cache.py",
     "registry.py",
     "selectors.py",
@@ -100,3 +103,23 @@ def cached_figures(
     # Compressed: a team of 100's figures pickle to ~870 kB of repetitive HTML, ~60 kB once compressed.
     cache.set(key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1), timeout)
     return value
+
+
+# Customers and their MRR history are not snapshots: their writes renew this stamp instead (`customers_changed`).
+CUSTOMERS_VERSION_KEY = "pulse:customers:version"
+
+
+def customers_version() -> str:
+    """The stamp of the customers' data, part of the key of every figure read from it (the outcomes). Without one
+    (a new or emptied cache) a new stamp is set, so entries made before are never read again."""
+    version = cache.get(CUSTOMERS_VERSION_KEY)
+    if version is None:
+        cache.add(CUSTOMERS_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(CUSTOMERS_VERSION_KEY)
+    return version
+
+
+def customers_changed() -> None:
+    """Renew the customers' stamp once the current transaction commits (at once outside one): called by every
+    service writing customers or their MRR history (`customers_upsert`, the helpdesk sync's customers)."""
+    transaction.on_commit(lambda: cache.set(CUSTOMERS_VERSION_KEY, uuid.uuid4().hex, None))

@@ -352,7 +352,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "chart_data": figures.chart_data,
         "goals": goals_for_team(team=team, viewer=request.user),
         "can_manage": scoping.can_manage_team(request.user, team),
-        "outcomes": outcome_panel(user=request.user, period=period, team=team, resolver=resolver),
+        "outcomes": outcome_panel(user=request.user, period=period, team=team, resolver=resolver, version=team_version),
         "link_org_outcomes": scoping.sees_org_outcomes(request.user),
     }
     return render(request, "kpis/team_dashboard.html", context)

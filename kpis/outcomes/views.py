@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from accounts import scoping
 from accounts.models import Team, User
+from kpis import page_cache, selectors
 from kpis.decorators import period_page
 from kpis.forms import PeriodForm
 from kpis.selectors import Period
@@ -53,14 +54,34 @@ def figure_text(figure: OutcomeFigure) -> tuple[str, str]:
 
 
 def outcome_panel(
-    *, user: User, period: Period, team: Team | None, resolver: TargetResolver | None = None
+    *,
+    user: User,
+    period: Period,
+    team: Team | None,
+    resolver: TargetResolver | None = None,
+    version: tuple | None = None,
 ) -> OutcomePanel | None:
-    """The outcomes panel of a team (or the org) for `user`, or None when the user may not read it."""
+    """The outcomes panel of a team (or the org) for `user`, or None when the user may not read it.
+
+    The report is cached (`kpis.page_cache`) under the stamp of the computation that last refreshed the team's (the
+    org's) days — `version` when the caller has read it, as the dashboard has — and the customers' stamp: a ticket
+    or survey write shows once its days are refreshed, like every other figure of the page, and a customers write
+    at once. Access is decided before; revenue is removed per viewer after."""
     if team is not None and not scoping.sees_team_outcomes(user, team):
         return None
     if team is None and not scoping.sees_org_outcomes(user):
         return None
-    report = outcomes(period=period, team=team, resolver=resolver)
+    resolver = resolver or selectors.period_targets(period)
+    if version is None:
+        version = selectors.figures_version(team=team)
+    report = page_cache.cached_figures(
+        "outcomes",
+        version=None if version is None else (version, page_cache.customers_version()),
+        resolver=resolver,
+        using=selectors.snapshots_database(),
+        parts=(team.pk if team is not None else None, period),
+        build=lambda: outcomes(period=period, team=team, resolver=resolver),
+    )
     revenue = scoping.sees_revenue(user)
     if not revenue:
         report = report.without_revenue()

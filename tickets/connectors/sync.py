@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import Team
 from accounts.selectors import agents_by_email
 from config.errors import BatchValidationError
+from kpis.page_cache import customers_changed
 from surveys.models import Kind, SurveyResponse
 from surveys.services import survey_responses_upsert
 from tickets.batch import MAX_BATCH_SIZE
@@ -409,6 +410,8 @@ def helpdesk_customers_save(customers: dict[str, tuple[HelpdeskCustomer, dt.date
     if renamed:
         Customer.objects.bulk_update(renamed, ["name"])
     Customer.objects.bulk_create(new, ignore_conflicts=True)
+    if renamed or new:
+        customers_changed()  # the outcomes' cached figures read these rows
     return len(new)
 
 

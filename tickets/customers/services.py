@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.audit import audit_event, audit_records
 from accounts.scoping import manages_customers
 from config.errors import BatchValidationError
+from kpis.page_cache import customers_changed
 from tickets.batch import ErrorMap, add_error, check_batch, validate_instance
 
 from .models import Customer, MrrChange
@@ -168,6 +169,7 @@ def customers_upsert(*, records: Sequence[dict[str, Any]], actor, dry_run: bool 
             )
             for p in planned:
                 p.customer.pk = saved[p.customer.external_id]
+            customers_changed()  # the outcomes' cached figures read these rows
             audit_records(
                 [
                     audit_event(
