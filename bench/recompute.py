@@ -373,15 +373,16 @@ def read_floor(date_from: dt.date, date_to: dt.date) -> None:
             cursor.fetchall()
 
 
-def write_floor(date_from: dt.date, date_to: dt.date) -> int:
-    """The write floor: the grouped sums written into the snapshot-shaped table in one transaction; its rows."""
+def write_floor(date_from: dt.date, date_to: dt.date, families=None, sql_of=None) -> int:
+    """The write floor: the grouped sums written into the snapshot-shaped table in one transaction (or, given
+    `families` and their `sql_of`, another floor's statements); its rows."""
     from django.db import connection, transaction
 
     params = {"date_from": date_from, "date_after": date_to + dt.timedelta(days=1)}
     rows = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        for day_field in WRITE_FLOOR_FAMILIES:
-            cursor.execute(write_floor_sql(day_field), params)
+        for day_field in families or WRITE_FLOOR_FAMILIES:
+            cursor.execute((sql_of or write_floor_sql)(day_field), params)
             rows += cursor.rowcount
     return rows
 
@@ -393,15 +394,7 @@ def floor_of_all(times: dict[str, list]) -> float:
 
 def distribution_floor(date_from: dt.date, date_to: dt.date) -> int:
     """The distributions' write floor (see DISTRIBUTION_FLOOR_FAMILIES) in one transaction; its rows."""
-    from django.db import connection, transaction
-
-    params = {"date_from": date_from, "date_after": date_to + dt.timedelta(days=1)}
-    rows = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        for day_field in DISTRIBUTION_FLOOR_FAMILIES:
-            cursor.execute(distribution_floor_sql(day_field), params)
-            rows += cursor.rowcount
-    return rows
+    return write_floor(date_from, date_to, DISTRIBUTION_FLOOR_FAMILIES, distribution_floor_sql)
 
 
 def empty_tables(*tables: str) -> None:
