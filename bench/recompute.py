@@ -163,19 +163,24 @@ WRITE_FLOOR_FAMILIES = {
 WRITE_FLOOR_TABLE = "bench_write_floor"
 
 
+def floor_records_sql(day_field: str) -> str:
+    """A family's records in the window, with their team's local day: what both write floors read."""
+    (source, columns), channel, _, _ = WRITE_FLOOR_FAMILIES[day_field]
+    return f"""
+    SELECT (x.{day_field} AT TIME ZONE tm.timezone)::date AS day, x.team_id, x.agent_id, {channel} AS channel, {columns}
+    FROM {source} JOIN accounts_team tm ON tm.id = x.team_id
+    WHERE x.{day_field} >= (%(date_from)s::timestamp AT TIME ZONE tm.timezone)
+      AND x.{day_field} < (%(date_after)s::timestamp AT TIME ZONE tm.timezone)"""
+
+
 def write_floor_sql(day_field: str) -> str:
-    (source, columns), channel, sums, kpis = WRITE_FLOOR_FAMILIES[day_field]
+    _, _, sums, kpis = WRITE_FLOOR_FAMILIES[day_field]
     sum_list = ", ".join(f"{expression} AS {alias}" for alias, expression in sums.items())
     values = ", ".join(
         f"('{kpi}', g.{num}::float8, g.{den}::bigint, {str(rate).lower()})" for kpi, num, den, rate in kpis
     )
     return f"""
-WITH records AS (
-    SELECT (x.{day_field} AT TIME ZONE tm.timezone)::date AS day, x.team_id, x.agent_id, {channel} AS channel, {columns}
-    FROM {source} JOIN accounts_team tm ON tm.id = x.team_id
-    WHERE x.{day_field} >= (%(date_from)s::timestamp AT TIME ZONE tm.timezone)
-      AND x.{day_field} < (%(date_after)s::timestamp AT TIME ZONE tm.timezone)
-),
+WITH records AS ({floor_records_sql(day_field)}),
 grouped AS (
     SELECT x.day, x.team_id, x.agent_id, x.channel,
            GROUPING(x.team_id) AS g_team, GROUPING(x.agent_id) AS g_agent, GROUPING(x.channel) AS g_channel,
@@ -220,16 +225,10 @@ DISTRIBUTION_FLOOR_FAMILIES = {
 def distribution_floor_sql(day_field: str) -> str:
     from kpis.distributions import key_sql
 
-    (source, columns), channel, _, _ = WRITE_FLOOR_FAMILIES[day_field]
     durations = ", ".join(f"('{kpi}', {expression})" for kpi, expression in DISTRIBUTION_FLOOR_FAMILIES[day_field])
     pairs = "string_agg('\"' || c.bucket || '\":' || c.n, ',') FILTER (WHERE c.bucket IS NOT NULL)"
     return f"""
-WITH records AS (
-    SELECT (x.{day_field} AT TIME ZONE tm.timezone)::date AS day, x.team_id, x.agent_id, {channel} AS channel, {columns}
-    FROM {source} JOIN accounts_team tm ON tm.id = x.team_id
-    WHERE x.{day_field} >= (%(date_from)s::timestamp AT TIME ZONE tm.timezone)
-      AND x.{day_field} < (%(date_after)s::timestamp AT TIME ZONE tm.timezone)
-),
+WITH records AS ({floor_records_sql(day_field)}),
 keyed AS (
     SELECT x.day, x.team_id, x.agent_id, x.channel, k.kpi,
            CASE WHEN k.seconds > 0 THEN {key_sql("k.seconds")} END AS bucket
