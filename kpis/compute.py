@@ -12,7 +12,6 @@ killed worker all leave the same rows.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from kpis.quality.models import QualityReview
 from surveys.models import SurveyResponse
 from tickets.models import Ticket
 
-from .compute_sql import insert_distribution_rows, insert_distribution_values, insert_family_rows, insert_org_rows
+from .compute_sql import insert_distribution_rows, insert_family_rows, insert_org_distribution_rows, insert_org_rows
 from .days import utc_bounds
 from .distributions import Distribution, finish_percentile_rows
 from .models import CategorySnapshot, ComputeLock, DurationDistribution, Scope, Snapshot
@@ -415,9 +414,7 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
             written = insert_org_rows(date_from=date_from, date_to=date_to, kpis=list(SNAPSHOT_KPIS.values()), now=now)
             if STORE_DISTRIBUTIONS:
                 for rows in org_distribution_rows(date_from, date_to):
-                    insert_distribution_values(
-                        [(*row[:5], json.dumps(row[5])) for row in rows], scope=Scope.ORG, team_id=None, now=now
-                    )
+                    insert_org_distribution_rows(rows, now=now)
             finish_sampled_rows(team_id=None, date_from=date_from, date_to=date_to)
             finish_percentile_rows(team_id=None, date_from=date_from, date_to=date_to, targets=resolver.targets)
             return written
@@ -459,7 +456,7 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
                             channel=channel,
                             count=count,
                             zeros=zeros,
-                            buckets=dict(sorted(buckets.items(), key=lambda item: int(item[0]))),
+                            buckets=buckets,
                             computed_at=now,
                         )
                         for day, channel, kpi_code, count, zeros, buckets in rows

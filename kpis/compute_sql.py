@@ -316,17 +316,19 @@ FROM gathered g"""
     return _execute(sql, (*records_params, team_id, now))
 
 
-def insert_distribution_values(rows: list[tuple], *, scope: str, team_id: int | None, now) -> int:
-    """Insert distribution rows given as (date, channel, kpi, count, zeros, buckets as JSON text) for one scope
-    and team: one statement over arrays (unnest), whatever the number of rows."""
+def insert_org_distribution_rows(rows: list[tuple], *, now) -> int:
+    """Insert org distribution rows given as (date, channel, kpi, count, zeros, {key: count}), as
+    `kpis.compute.org_distribution_rows` merges them: one statement over arrays (unnest), whatever their number; the
+    buckets encoded by their model field (`models.BucketsField`)."""
     if not rows:
         return 0
     days, channels, codes, counts, zeros, buckets = (list(column) for column in zip(*rows, strict=True))
+    encode = DurationDistribution._meta.get_field("buckets").get_prep_value
     sql = f"""
 INSERT INTO {DurationDistribution._meta.db_table} (
     date, kpi, scope, team_id, agent_id, channel, count, zeros, buckets, computed_at
 )
-SELECT r.day, r.kpi, %s, %s, NULL, r.channel, r.count, r.zeros, r.buckets, %s
+SELECT r.day, r.kpi, '{Scope.ORG.value}', NULL, NULL, r.channel, r.count, r.zeros, r.buckets, %s
 FROM unnest(%s::date[], %s::varchar[], %s::varchar[], %s::bigint[], %s::bigint[], %s::text[])
      AS r(day, channel, kpi, count, zeros, buckets)"""
-    return _execute(sql, (scope, team_id, now, days, channels, codes, counts, zeros, buckets))
+    return _execute(sql, (now, days, channels, codes, counts, zeros, [encode(b) for b in buckets]))

@@ -185,8 +185,6 @@ def _org_row(figures, kpis, statistic: str = Statistic.MEAN) -> GridRow:
 # Business-hours twins of calendar time KPIs (twelve columns do not fit a laptop's width): in the dashboard's grid
 # only where a target of the period is on one, and then in place of its calendar twin unless that has a target too.
 # Scorecards, trends, the API, reviews and exports show every KPI.
-
-
 def _grid_kpis(resolver) -> list:
     """The dashboard grid's KPI columns: every KPI but the business-hours twins nobody targets in the period (a
     missed target always has its column, so needs-coaching and the grid agree)."""
