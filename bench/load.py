@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import signal
 import socket
 import statistics
@@ -177,6 +178,46 @@ def cpu_seconds(processes: list[subprocess.Popen]) -> dict[str, float]:
     return {"web": tree(processes[0].pid), "worker": tree(processes[1].pid)}
 
 
+def request_name(method: str, target: str) -> str:
+    """A request line as the mix names it: ids as [id], a period's query kept, other queries dropped."""
+    path, _, query = target.partition("?")
+    path = re.sub(r"/\d+(?=/)", "/[id]", path)
+    path = re.sub(r"/kpis/[a-z_]+/", "/kpis/[kpi]/", path)
+    period = re.search(r"(?:^|&)period=([^&]+)", query)
+    return f"{method} {path}" + (f" {period.group(1)}" if period else "")
+
+
+def web_cpu_by_name(cpu_dir: str, measured_from: dict[str, int]) -> dict[str, dict]:
+    """The web tier's CPU per request name during the load phase, from the workers' own records
+    (bench/gunicorn_cpu.py): requests, median and mean ms, and the share of all the web CPU they took."""
+    by_name: dict[str, list[float]] = defaultdict(list)
+    for path in Path(cpu_dir).iterdir():
+        with open(path) as handle:
+            handle.seek(measured_from.get(path.name, 0))
+            for line in handle:
+                cpu_ms, method, target, _status = line.rstrip("\n").split("\t")
+                by_name[request_name(method, target)].append(float(cpu_ms))
+    total = sum(sum(values) for values in by_name.values()) or 1.0
+    return {
+        name: {
+            "requests": len(values),
+            "median_ms": round(statistics.median(values), 1),
+            "mean_ms": round(sum(values) / len(values), 1),
+            "share": round(sum(values) / total, 3),
+        }
+        for name, values in sorted(by_name.items(), key=lambda item: -sum(item[1]))
+    }
+
+
+def web_cpu_markdown(web_cpu: dict[str, dict]) -> str:
+    lines = ["| request (web CPU, load phase) | requests | median ms | mean ms | share |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {name} | {f['requests']} | {f['median_ms']} | {f['mean_ms']} | {f['share']:.0%} |"
+        for name, f in web_cpu.items()
+    ]
+    return "\n".join(lines)
+
+
 def percentile(sorted_ms: list[float], p: float) -> float:
     """Nearest-rank percentile of sorted milliseconds."""
     return sorted_ms[max(0, math.ceil(p / 100 * len(sorted_ms)) - 1)] if sorted_ms else 0.0
@@ -282,6 +323,8 @@ def main() -> None:
 
     out = tempfile.mkdtemp(prefix="pulse-load-")
     samples_path = f"{out}/samples.json"
+    cpu_dir = f"{out}/cpu"
+    os.mkdir(cpu_dir)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -293,12 +336,13 @@ def main() -> None:
         "API_THROTTLE_USER": "100000/minute",
         "PULSE_LOAD": json.dumps(setup),
         "PULSE_LOAD_SAMPLES": samples_path,
+        "PULSE_LOAD_CPU_DIR": cpu_dir,
     }
     port = free_port()
     web = [VENV_BIN / "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers)]
     if args.web_threads > 1:
         web += ["--threads", str(args.web_threads)]
-    web += ["--timeout", "60", "--log-level", "warning"]
+    web += ["--timeout", "60", "--log-level", "warning", "--config", str(ROOT / "bench" / "gunicorn_cpu.py")]
     processes = []
     jobs = 0
     try:
@@ -317,6 +361,7 @@ def main() -> None:
         alone = alone_ms(port, setup)
         load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(processes)
+        measured_from = {path.name: path.stat().st_size for path in Path(cpu_dir).iterdir()}
         from kpis.tasks import compute_snapshots
 
         today = dt.date.today()
@@ -371,8 +416,10 @@ def main() -> None:
     cpu_ms_per_request = {
         kind: round((cpu_after[kind] - cpu_before[kind]) * 1000 / max(served, 1), 1) for kind in cpu_before
     }
+    web_cpu = web_cpu_by_name(cpu_dir, measured_from)
     print(markdown(summary, args))
     print(f"\nCPU ms per request (load phase, {served} requests): {cpu_ms_per_request}")
+    print(web_cpu_markdown(web_cpu))
     print(
         json.dumps(
             {
@@ -386,6 +433,7 @@ def main() -> None:
                 # Other work on the machine shows here (the 1-minute load average of its 2 cores).
                 "load_average": {"before": round(load_before, 2), "after": round(load_after, 2)},
                 "cpu_ms_per_request": cpu_ms_per_request,
+                "web_cpu_by_name": web_cpu,
                 **summary,
                 "goal": {
                     "p95_ms": GOAL_P95_MS,

@@ -31,7 +31,7 @@ from tickets.models import Ticket
 from .compute_sql import insert_distribution_rows, insert_family_rows, insert_org_distribution_rows, insert_org_rows
 from .days import utc_bounds
 from .distributions import Distribution, finish_percentile_rows
-from .models import CategorySnapshot, ComputeLock, DurationDistribution, Scope, Snapshot
+from .models import CategorySnapshot, ComputedDay, ComputeLock, DurationDistribution, Scope, Snapshot
 from .registry import DEFINITIONS_VERSION, KPIS, SNAPSHOT_KPIS, Kpi, Source, kpis_by_day_field
 from .stats import wilson_interval
 from .targets import TargetResolver, target_status
@@ -56,8 +56,9 @@ class ComputeResult:
     team_rows: dict[int, int] = field(default_factory=dict)
 
 
-def _lock(key: str) -> None:
-    """Hold the lock row `key` until the surrounding transaction ends.
+def _lock(key: str, date_from: dt.date, date_to: dt.date) -> None:
+    """Hold the lock row `key` until the surrounding transaction ends, and count the days date_from..date_to
+    as written by it (`ComputedDay`: the versions cached figures are keyed by).
 
     One upsert: INSERT … ON CONFLICT DO UPDATE takes the row lock, so a second run for the
     same key waits here until the first commits or rolls back.
@@ -68,6 +69,21 @@ def _lock(key: str) -> None:
         unique_fields=["key"],
         update_fields=["last_run_at"],
     )
+    table = connection.ops.quote_name(ComputedDay._meta.db_table)
+    upsert = f'ON CONFLICT ("key", "date") DO UPDATE SET "version" = {table}."version" + 1'
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f'INSERT INTO {table} ("key", "date", "version") SELECT %s, day::date, 1 '
+                f"FROM generate_series(%s::date, %s::date, interval '1 day') AS day {upsert}",
+                [key, date_from, date_to],
+            )
+        else:
+            days = (date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1))
+            cursor.executemany(
+                f'INSERT INTO {table} ("key", "date", "version") VALUES (%s, %s, 1) {upsert}',
+                [(key, day.isoformat()) for day in days],
+            )
 
 
 def _family_records(team: Team, source: Source, day_field: str, date_from: dt.date, date_to: dt.date):
@@ -337,7 +353,7 @@ def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolv
         return _compute_team_window_in_database(team, date_from, date_to, resolver)
     now = timezone.now()
     with transaction.atomic():
-        _lock(f"team:{team.pk}")
+        _lock(f"team:{team.pk}", date_from, date_to)
         sums, category_sums = team_sums(team, date_from, date_to)
         rows = [
             snapshot_values(
@@ -377,7 +393,7 @@ def _compute_team_window_in_database(team: Team, date_from: dt.date, date_to: dt
     now = timezone.now()
     written = 0
     with transaction.atomic():
-        _lock(f"team:{team.pk}")
+        _lock(f"team:{team.pk}", date_from, date_to)
         _delete_team_window(team, date_from, date_to)
         for (source, day_field), kpis in kpis_by_day_field().items():
             family = _family_rows(team, source, day_field, kpis, date_from, date_to)
@@ -408,7 +424,7 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
     now = timezone.now()
     if connection.vendor == "postgresql" and not FORCE_PYTHON_PATH:
         with transaction.atomic():
-            _lock("org")
+            _lock("org", date_from, date_to)
             Snapshot.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
             DurationDistribution.objects.filter(scope=Scope.ORG, date__gte=date_from, date__lte=date_to).delete()
             written = insert_org_rows(date_from=date_from, date_to=date_to, kpis=list(SNAPSHOT_KPIS.values()), now=now)
@@ -419,7 +435,7 @@ def compute_org_window(date_from: dt.date, date_to: dt.date, resolver: TargetRes
             finish_percentile_rows(team_id=None, date_from=date_from, date_to=date_to, targets=resolver.targets)
             return written
     with transaction.atomic():
-        _lock("org")
+        _lock("org", date_from, date_to)
         totals = (
             Snapshot.objects.filter(scope=Scope.TEAM, date__gte=date_from, date__lte=date_to)
             .values("date", "kpi", "channel")

@@ -545,6 +545,26 @@ class ComputeLock(models.Model):
         return self.key
 
 
+class ComputedDay(models.Model):
+    """How many times a computation has written (or emptied) one day of its rows, per lock key.
+
+    Every computation holding a lock key counts each day of its window here, in the same transaction as its
+    rows (`kpis.compute._lock`). The sum of a key's counts over a range of days therefore grows exactly when some
+    computation rewrote one of those days: a page keys its cached figures by the sums over the days it reads
+    (`kpis.selectors.figures_version`), so a write to today leaves every period ending yesterday cached.
+    """
+
+    key = models.CharField(max_length=64)
+    date = models.DateField()
+    version = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "date"], name="computed_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.date} v{self.version}"
+
+
 class PitfallConfirmation(models.Model):
     """A leader's confirmation, with a note, of one KPI pitfall for a team's targets."""
 

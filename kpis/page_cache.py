@@ -3,11 +3,13 @@
 A dashboard's figures are a function of its snapshot rows, the targets of its period, the period itself and
 the code that computes and formats them. The key names each of those exactly:
 
-- the snapshots, by the stamp every computation writing them leaves in the same transaction: a live refresh
-  or a recompute changes the key the moment its rows are visible, so a page never shows figures older than the
-  rows it would read. Only the stamps of the computations whose rows the figures read: a team's figures its
-  team's (`selectors.figures_version`), the org row the org's, an agent's those of every team holding their
-  rows in the period (`selectors.agent_figures_version`), so a write to one team leaves other teams' entries;
+- the snapshots, by the count every computation writing them leaves for each day of its window in the same
+  transaction (`ComputedDay`): a live refresh or a recompute changes the key the moment its rows are visible, so a
+  page never shows figures older than the rows it would read. Only the counts of the computations whose rows the
+  figures read, over the days they read (the period and the one before it): a team's figures its team's
+  (`selectors.figures_version`), the org row the org's, an agent's those of every team holding their rows in the
+  period (`selectors.agent_figures_version`). A write to one team leaves other teams' entries, and a write to
+  today leaves every period that ends yesterday;
 - the targets, by the fields of every target in force in the period, read by the page anyway (a target
   saved, edited or deleted changes the key at once, before any recompute);
 - the period, its grain and the query its links carry;

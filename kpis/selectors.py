@@ -17,8 +17,20 @@ from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Case, CharField, DateField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from accounts import scoping
@@ -28,7 +40,7 @@ from tickets.models import Channel
 from .days import utc_bounds
 from .distributions import QUANTILES_NOT_KEPT_NOTE, Distribution, Quantiles, merge_rows, quantiles_kept
 from .formatting import format_change
-from .models import CategorySnapshot, ComputeLock, DurationDistribution, Scope, Snapshot, Statistic, Target
+from .models import CategorySnapshot, ComputedDay, ComputeLock, DurationDistribution, Scope, Snapshot, Statistic, Target
 from .registry import (
     BENCHMARKS,
     KPI_PARTS,
@@ -783,50 +795,70 @@ def figures_updated_at(*, scope: str, subject, period: Period | None = None) -> 
     return rows.aggregate(at=Max("computed_at"))["at"]
 
 
-def figures_version(*, team: Team | None = None) -> tuple | None:
-    """When the computation that writes a team's snapshots (its agents', its own and its categories') last ran;
-    without a team, the org's. One query.
+def figures_version(*, team: Team | None = None, period: Period | None = None) -> tuple | None:
+    """The version of a team's figures (its agents', its own and its categories'; without a team, the org's)
+    over `period` and the one before it (what a period page reads), or over every day without a period. One
+    query.
 
-    Every write of snapshot rows takes its computation's lock row first, in the same transaction, and stamps it
-    (`kpis.compute._lock`): once the new rows are visible, so is a new stamp. A write to one team changes that
-    team's stamp (and, once the org rows are refreshed, the org's), never another team's. None when the
-    computation never ran (rows written otherwise, as by hand in a shell, carry no stamp): such figures are never
-    cached."""
-    return _versions(f"team:{team.pk}" if team is not None else "org")[0]
-
-
-def figures_versions(*, team: Team) -> tuple[tuple | None, tuple | None]:
-    """The team's `figures_version` and the org's (a dashboard's org row), in one query."""
-    return _versions(f"team:{team.pk}", "org")
+    Every write of snapshot rows takes its computation's lock row first, in the same transaction, and counts the
+    days of its window (`kpis.compute._lock`, `ComputedDay`): once the new rows are visible, so is a new count.
+    With a period the version is the sum of those counts over the days read, so it changes exactly when a
+    computation rewrote one of them: a write to today leaves the periods that end yesterday as they were, and a
+    write to one team never changes another team's. Without a period it is the lock's stamp (any write). None
+    when the computation never ran (rows written otherwise, as by hand in a shell, carry no stamp): such figures
+    are never cached."""
+    return _versions(f"team:{team.pk}" if team is not None else "org", period=period)[0]
 
 
-def _versions(*keys: str) -> tuple[tuple | None, ...]:
-    stamps = dict(ComputeLock.objects.filter(key__in=keys).exclude(last_run_at=None).values_list("key", "last_run_at"))
+def figures_versions(*, team: Team, period: Period) -> tuple[tuple | None, tuple | None]:
+    """The team's `figures_version` over a period and the org's (a dashboard's org row), in one query."""
+    return _versions(f"team:{team.pk}", "org", period=period)
+
+
+def _days_written(key, period: Period) -> Subquery:
+    """The sum of the `ComputedDay` counts of lock `key` over `period` and the one before it (0 without any)."""
+    days = (
+        ComputedDay.objects.filter(key=key, date__gte=period.previous().date_from, date__lte=period.date_to)
+        .order_by()
+        .values("key")
+        .annotate(total=Sum("version"))
+        .values("total")
+    )
+    return Coalesce(Subquery(days), Value(0))
+
+
+def _versions(*keys: str, period: Period | None = None) -> tuple[tuple | None, ...]:
+    locks = ComputeLock.objects.filter(key__in=keys).exclude(last_run_at=None)
+    if period is None:
+        stamps = dict(locks.values_list("key", "last_run_at"))
+    else:
+        stamps = dict(locks.annotate(days=_days_written(OuterRef("key"), period)).values_list("key", "days"))
     return tuple(((key, stamps[key]),) if key in stamps else None for key in keys)
 
 
 def agent_figures_version(*, agent: User, period: Period) -> tuple | None:
-    """When the computations that wrote an agent's figures for a period last ran: the stamps of every team whose
-    rows hold the agent's days in the period or the one before it (an agent who moved has rows in several), and
-    of the agent's team (its figures beside theirs). One query.
+    """The version of an agent's figures for a period: for every team whose rows hold the agent's days in the
+    period or the one before it (an agent who moved has rows in several), and for the agent's team (its figures
+    beside theirs), the count of its computations' writes of those days (`figures_version`). One query.
 
     Exact: a computation that writes or deletes any of those rows is a team's, and that team held the agent's
-    rows before it ran or holds them after, so its stamp is in the version read before or after. None when one
-    of them never ran or the agent has no rows and no team."""
+    rows before it ran or holds them after, so its count over those days is in the version read before or
+    after. None when one of those teams' computations never ran or the agent has no rows and no team."""
     start = period.previous().date_from
     rows = Snapshot.objects.filter(
         scope=Scope.AGENT, agent=agent, channel="", date__gte=start, date__lte=period.date_to
     )
-    lock = ComputeLock.objects.filter(key=Concat(Value("team:"), Cast(OuterRef("pk"), CharField())))
+    key = Concat(Value("team:"), Cast(OuterRef("pk"), CharField()))
+    lock = ComputeLock.objects.filter(key=key)
     stamps = tuple(
         Team.objects.filter(Q(pk=agent.team_id) | Q(pk__in=rows.values("team_id")))
-        .annotate(stamp=Subquery(lock.values("last_run_at")[:1]))
+        .annotate(stamp=Subquery(lock.values("last_run_at")[:1]), days=_days_written(key, period))
         .order_by("pk")
-        .values_list("pk", "stamp")
+        .values_list("pk", "stamp", "days")
     )
-    if not stamps or any(stamp is None for _, stamp in stamps):
+    if not stamps or any(stamp is None for _, stamp, _ in stamps):
         return None
-    return stamps
+    return tuple((pk, days) for pk, _, days in stamps)
 
 
 def channel_breakdown(

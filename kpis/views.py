@@ -294,7 +294,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     read: dict = {}  # the agents and the org row, read with the figures (or alone when they come from the cache)
     # The team's figures under the team's stamp, the org row under the org's: a write to another team leaves
     # this team's entry in place, and the org row is one more cached read.
-    team_version, org_version = selectors.figures_versions(team=team)
+    team_version, org_version = selectors.figures_versions(team=team, period=period)
     figures = page_cache.cached_figures(
         "team_dashboard",
         version=team_version,

@@ -146,14 +146,19 @@ def tickets_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
 
 
 def _survey_days_of_moved_tickets(tickets: list[Ticket], existing: dict[str, Ticket]) -> set[tuple[int, dt.date]]:
-    """A ticket whose channel or team changed moves its surveys' channel breakdown too."""
+    """A ticket whose channel or team changed moves its surveys' channel breakdown too; one whose customer changed
+    changes whose answers they are in the outcomes (`kpis.outcomes`, keyed by the days their figures read)."""
     from surveys.models import SurveyResponse
 
     moved = [
         existing[t.external_id].pk
         for t in tickets
         if t.external_id in existing
-        and (existing[t.external_id].channel != t.channel or existing[t.external_id].team_id != t.team_id)
+        and (
+            existing[t.external_id].channel != t.channel
+            or existing[t.external_id].team_id != t.team_id
+            or existing[t.external_id].customer_id != t.customer_id
+        )
     ]
     if not moved:
         return set()

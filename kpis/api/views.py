@@ -190,7 +190,7 @@ class ScorecardMixin:
         if self.scope == Scope.AGENT:
             version, target_team = agent_figures_version(agent=subject, period=period), subject.team_id
         else:
-            version, target_team = figures_version(team=subject), None
+            version, target_team = figures_version(team=subject, period=period), None
         figures = page_cache.cached_figures(
             f"api_scorecard_{self.scope}",
             version=version,

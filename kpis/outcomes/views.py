@@ -63,17 +63,18 @@ def outcome_panel(
 ) -> OutcomePanel | None:
     """The outcomes panel of a team (or the org) for `user`, or None when the user may not read it.
 
-    The report is cached (`kpis.page_cache`) under the stamp of the computation that last refreshed the team's (the
-    org's) days — `version` when the caller has read it, as the dashboard has — and the customers' stamp: a ticket
-    or survey write shows once its days are refreshed, like every other figure of the page, and a customers write
-    at once. Access is decided before; revenue is removed per viewer after."""
+    The report is cached (`kpis.page_cache`) under the count of the team's (the org's) computations over the days
+    of the period and the one before it (`selectors.figures_version`) — `version` when the caller has read it, as
+    the dashboard has — and the customers' stamp: a ticket or survey write shows once its days are refreshed, like
+    every other figure of the page (a ticket's write marks its days, and its surveys' when its customer changes),
+    and a customers write at once. Access is decided before; revenue is removed per viewer after."""
     if team is not None and not scoping.sees_team_outcomes(user, team):
         return None
     if team is None and not scoping.sees_org_outcomes(user):
         return None
     resolver = resolver or selectors.period_targets(period)
     if version is None:
-        version = selectors.figures_version(team=team)
+        version = selectors.figures_version(team=team, period=period)
     report = page_cache.cached_figures(
         "outcomes",
         version=None if version is None else (version, page_cache.customers_version()),

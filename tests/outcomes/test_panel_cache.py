@@ -1,6 +1,7 @@
-"""The outcomes panel is cached like the page's other figures (kpis.page_cache): under the stamp of the computation
-that last refreshed the team's days and the customers' stamp. A customers write shows at once; a ticket shows once
-its days are refreshed, as every figure of the dashboard does; access is decided before the cache is read."""
+"""The outcomes panel is cached like the page's other figures (kpis.page_cache): under the count of the team's
+computations over the days its period reads (and the period before) and the customers' stamp. A customers write
+shows at once; a ticket shows once its days are refreshed, as every figure of the dashboard does; access is decided
+before the cache is read."""
 
 import datetime as dt
 
@@ -55,7 +56,12 @@ def test_the_panel_is_read_from_the_cache_until_its_stamps_change(
         )
     assert churn(outcome_panel(user=leader, period=MARCH, team=falcons)) == (17.5, 40)
 
-    # A new customer served: shown once the team's days are refreshed (its stamp), like the rest of the dashboard.
+    # A refresh of days outside the period (and the one before it) keeps the entry.
+    snapshots_compute(date_from=dt.date(2026, 4, 1), date_to=dt.date(2026, 4, 3), team_ids=[falcons.pk])
+    with django_assert_num_queries(2):
+        assert churn(outcome_panel(user=leader, period=MARCH, team=falcons)) == (17.5, 40)
+
+    # A new customer served: shown once the team's days are refreshed (their count), like the rest of the dashboard.
     ticket(customers(1)[0], AgentFactory(team=falcons), created_at=dt.datetime(2026, 3, 9, tzinfo=dt.UTC))
     assert churn(outcome_panel(user=leader, period=MARCH, team=falcons)) == (17.5, 40)
     snapshots_compute(date_from=dt.date(2026, 3, 9), date_to=dt.date(2026, 3, 9), team_ids=[falcons.pk])

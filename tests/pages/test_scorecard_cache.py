@@ -129,6 +129,45 @@ def test_a_write_to_another_team_keeps_the_entries_and_one_to_this_team_shows_at
     assert re.search(r"figures updated [0-5] s ago", page)  # kept with the figures, renewed with them
 
 
+def test_a_write_to_a_day_the_period_does_not_read_keeps_its_entries(
+    client, leader, agent, team, team_data, today, django_assert_num_queries
+):
+    """Entries are keyed by the days they read (the period and the one before it): today's writes, refreshed live,
+    leave every period that ends yesterday cached; a write to one of its days, or to the period before it (its
+    trend), shows on the next read."""
+    client.force_login(leader)
+    client.get("/teams/")
+    scorecard, dashboard = f"/agents/{agent.pk}/?period=7d", f"/teams/{team.pk}/?period=7d"
+    api = APIClient()
+    api.force_authenticate(leader)
+    team_api = f"/api/v1/scorecards/team/{team.pk}/?period=7d"
+    assert csat(client.get(scorecard).content.decode()) == "75.0 %"
+    before = client.get(dashboard).content.decode()
+    api_before = api.get(team_api).json()
+
+    write(agent, today, prefix="TODAY", score=1)  # today: outside "last 7 days", which ends yesterday
+    assert snapshots_refresh_dirty() > 0
+    with django_assert_num_queries(SCORECARD_CACHED_READ):
+        assert csat(client.get(scorecard).content.decode()) == "75.0 %"
+    with django_assert_num_queries(DASHBOARD_CACHED_READ):  # the org row's entry is kept too
+        assert client.get(dashboard).content.decode().count("75.0 %") == before.count("75.0 %")
+    assert api.get(team_api).json() == api_before
+    today_page = client.get(f"/agents/{agent.pk}/?period=today").content.decode()
+    assert csat(today_page) == "0.0 %"  # today's four 1s: the day's own page shows them at once
+
+    write(agent, today - dt.timedelta(days=10), prefix="EARLIER")  # in the 7 days before: the trend's comparison
+    assert snapshots_refresh_dirty() > 0
+    with django_assert_num_queries(SCORECARD_FIRST_READ):
+        assert csat(client.get(scorecard).content.decode()) == "75.0 %"  # the period's own figure is unchanged
+
+    write(agent, team_data["day"], prefix="INSIDE")  # two days ago: inside the period
+    assert snapshots_refresh_dirty() > 0
+    with django_assert_num_queries(SCORECARD_FIRST_READ):
+        assert csat(client.get(scorecard).content.decode()) == "81.2 %"  # 13 of 16
+    assert "81.2 %" in client.get(dashboard).content.decode()
+    assert api.get(team_api).json() != api_before
+
+
 def test_a_target_change_shows_on_the_next_read(client, leader, agent, team_data):
     client.force_login(leader)
     url = f"/agents/{agent.pk}/?period=7d"

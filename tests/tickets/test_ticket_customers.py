@@ -258,3 +258,20 @@ def test_a_survey_import_names_the_customer_in_its_customer_external_id_column(t
     assert (report.created, report.failed) == (1, 1)
     assert SurveyResponse.objects.get().customer == acme
     assert [(e.column, e.message) for e in report.errors] == [("customer_external_id", UNKNOWN)]
+
+
+def test_a_ticket_that_changes_customer_marks_its_surveys_days(acme, globex, agent):
+    """Its answers change customer with it (the outcomes read a response's customer through its ticket), so the
+    days they count on are refreshed, and the figures cached under those days' counts read again."""
+    from kpis.models import DirtyDay
+
+    tickets_upsert(records=[ticket(customer_external_id="ACME-001")], actor=None)
+    answered = "2026-03-09T10:00:00+01:00"  # a week after the ticket's own days
+    survey_responses_upsert(records=[survey(responded_at=answered)], actor=None)
+    DirtyDay.objects.all().delete()
+
+    tickets_upsert(records=[ticket(customer_external_id="ACME-001", handle_time_seconds=60)], actor=None)
+    assert dt.date(2026, 3, 9) not in set(DirtyDay.objects.values_list("date", flat=True))  # same customer
+
+    tickets_upsert(records=[ticket(customer_external_id="GLX-2")], actor=None)
+    assert set(DirtyDay.objects.values_list("date", flat=True)) == {dt.date(2026, 3, 2), dt.date(2026, 3, 9)}
