@@ -306,6 +306,13 @@ def main() -> None:
         "--days", type=int, default=730, help="Days of seeded history (default 730: a year and the year before it)."
     )
     parser.add_argument(
+        "--backdate-days",
+        type=float,
+        default=0,
+        help="Spread the integration's tickets over the last N days (default 0: created 5-600 minutes before the "
+        "write, as a live stream during the day; N > 0 makes every write reach into the periods pages read).",
+    )
+    parser.add_argument(
         "--recompute-every",
         type=int,
         default=0,
@@ -319,6 +326,7 @@ def main() -> None:
     django_on_database("pulse_bench_load", fresh=True)
     seeding = time.monotonic()
     setup = prepare(args.days)
+    setup["backdate_days"] = args.backdate_days
     seed_s = time.monotonic() - seeding
 
     out = tempfile.mkdtemp(prefix="pulse-load-")
@@ -428,6 +436,8 @@ def main() -> None:
                 "web_workers": args.web_workers,
                 "web_threads": args.web_threads,
                 "days": args.days,
+                "backdate_days": args.backdate_days,
+                "ended_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
                 "seed_s": round(seed_s, 1),
                 "recompute_jobs": jobs,
                 # Other work on the machine shows here (the 1-minute load average of its 2 cores).

@@ -176,6 +176,8 @@ class Integration(PulseUser):
         tickets, surveys = [], []
         for i in range(SETUP.get("batch_size", 200)):
             created = now - dt.timedelta(minutes=random.randint(5, 600))
+            if SETUP.get("backdate_days"):  # tickets of earlier days: late syncs, edits, a backlog worked through
+                created -= dt.timedelta(days=random.uniform(0, SETUP["backdate_days"]))
             external_id = f"LOAD-{os.getpid()}-{batch}-{i}"
             tickets.append(
                 {

@@ -171,8 +171,14 @@ def merge_rows(rows: Iterable[tuple[tuple, int, dict]]) -> MergedDistributions:
         zeros[key] += row_zeros
         counter = buckets[key]
         for bucket, count in row_buckets.items():
-            counter[int(bucket)] += count
-    return {key: (zeros[key], sorted(buckets[key].items())) for key in zeros}
+            counter[bucket] += count  # keys as read (text from the database); made integers once per key below
+    merged = {}
+    for key, row_zeros in zeros.items():
+        by_int: dict[int, int] = defaultdict(int)
+        for bucket, count in buckets[key].items():
+            by_int[int(bucket)] += count
+        merged[key] = (row_zeros, sorted(by_int.items()))
+    return merged
 
 
 SUBJECT_COLUMNS = {Scope.AGENT: "agent_id", Scope.TEAM: "team_id", Scope.ORG: None}

@@ -25,6 +25,7 @@ from kpis.distributions import (
     distribution_quantile,
     distribution_quantiles,
     key_sql,
+    merge_rows,
 )
 from kpis.models import DurationDistribution, Scope, Snapshot, Statistic, Target, TargetStatus
 from kpis.registry import DISTRIBUTION_KPIS, KPIS
@@ -457,3 +458,12 @@ def test_switching_distributions_off_writes_none(db, monkeypatch):
     snapshots_compute(date_from=dt.date(2026, 3, 2), date_to=dt.date(2026, 3, 2))
     assert Snapshot.objects.filter(kpi="frt").exists()
     assert not DurationDistribution.objects.exists()
+
+
+def test_merging_rows_adds_a_buckets_counts_whether_its_key_came_as_text_or_as_a_number():
+    rows = [
+        (("team", "frt"), 1, {"5": 2, "-3": 1}),  # as read from the database: JSON object keys are text
+        (("team", "frt"), 0, {5: 3, 7: 1}),  # as merged in Python
+        (("org", "frt"), 2, {}),
+    ]
+    assert merge_rows(rows) == {("team", "frt"): (1, [(-3, 1), (5, 5), (7, 1)]), ("org", "frt"): (2, [])}
