@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import (
     Case,
-    CharField,
     DateField,
     Max,
     OuterRef,
@@ -30,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import scoping
@@ -844,21 +843,26 @@ def agent_figures_version(*, agent: User, period: Period) -> tuple | None:
     Exact: a computation that writes or deletes any of those rows is a team's, and that team held the agent's
     rows before it ran or holds them after, so its count over those days is in the version read before or
     after. None when one of those teams' computations never ran or the agent has no rows and no team."""
-    start = period.previous().date_from
-    rows = Snapshot.objects.filter(
-        scope=Scope.AGENT, agent=agent, channel="", date__gte=start, date__lte=period.date_to
+    connection = connections[snapshots_database()]
+    qn = connection.ops.quote_name
+    team, lock, days, snapshot = (qn(model._meta.db_table) for model in (Team, ComputeLock, ComputedDay, Snapshot))
+    start, end = (connection.ops.adapt_datefield_value(day) for day in (period.previous().date_from, period.date_to))
+    # By hand: the same query through the ORM (subqueries, Concat, Cast) cost ~4 ms to build and compile for 0.6 ms
+    # in PostgreSQL, on the most read page (`/me/`). Portable SQL: SQLite runs it too.
+    sql = (
+        f'SELECT t."id", l."last_run_at", COALESCE((SELECT SUM(d."version") FROM {days} d '
+        f'WHERE d."key" = l."key" AND d."date" >= %s AND d."date" <= %s), 0) '
+        f'FROM {team} t LEFT JOIN {lock} l ON l."key" = \'team:\' || CAST(t."id" AS varchar(20)) '
+        f'WHERE t."id" = %s OR t."id" IN (SELECT s."team_id" FROM {snapshot} s WHERE s."scope" = %s '
+        f'AND s."agent_id" = %s AND s."channel" = \'\' AND s."date" >= %s AND s."date" <= %s) '
+        'ORDER BY t."id"'
     )
-    key = Concat(Value("team:"), Cast(OuterRef("pk"), CharField()))
-    lock = ComputeLock.objects.filter(key=key)
-    stamps = tuple(
-        Team.objects.filter(Q(pk=agent.team_id) | Q(pk__in=rows.values("team_id")))
-        .annotate(stamp=Subquery(lock.values("last_run_at")[:1]), days=_days_written(key, period))
-        .order_by("pk")
-        .values_list("pk", "stamp", "days")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [start, end, agent.team_id, Scope.AGENT.value, agent.pk, start, end])
+        stamps = cursor.fetchall()
     if not stamps or any(stamp is None for _, stamp, _ in stamps):
         return None
-    return tuple((pk, days) for pk, _, days in stamps)
+    return tuple((pk, int(count)) for pk, _, count in stamps)
 
 
 def channel_breakdown(
