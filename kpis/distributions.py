@@ -16,6 +16,7 @@ quantile (numpy's method="lower", DDSketch's own rule): of the n durations sorte
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -162,22 +163,38 @@ class Quantiles:
 MergedDistributions = dict[tuple, tuple[int, list[tuple[int, int]]]]
 
 
-def merge_rows(rows: Iterable[tuple[tuple, int, dict]]) -> MergedDistributions:
-    """Rows of (key, zero count, {bucket key (int or its text): count}) merged per key, counts added bucket by
-    bucket: the one merge of stored rows, for the pages' combined read and for `merged_distributions`."""
+def merge_rows(rows: Iterable[tuple[tuple, int, str | dict]]) -> MergedDistributions:
+    """Rows of (key, zero count, buckets) merged per key, counts added bucket by bucket: the one merge of stored
+    rows, for the pages' combined read and for `merged_distributions`. A row's buckets come as stored (a JSON
+    object's text, `BucketsField`) or as a dict {bucket key (int or its text): count}.
+
+    The texts of one key are parsed together, as one JSON array, and counts are added under the keys as parsed,
+    made integers once per merged key: for a year of a team's and the org's rows (2,190 rows of ~90 buckets) ~40 ms
+    against ~60 parsing each row and adding into a Counter (docs/performance.md)."""
     zeros: dict[tuple, int] = defaultdict(int)
-    buckets: dict[tuple, Counter] = defaultdict(Counter)
+    texts: dict[tuple, list[str]] = defaultdict(list)
+    parsed: dict[tuple, list[dict]] = defaultdict(list)
     for key, row_zeros, row_buckets in rows:
         zeros[key] += row_zeros
-        counter = buckets[key]
-        for bucket, count in row_buckets.items():
-            counter[bucket] += count  # keys as read (text from the database); made integers once per key below
+        if isinstance(row_buckets, str):
+            if row_buckets:
+                texts[key].append(row_buckets)
+        elif row_buckets:
+            parsed[key].append(row_buckets)
     merged = {}
-    for key, row_zeros in zeros.items():
+    for key, key_zeros in zeros.items():
+        found = parsed.get(key, [])
+        if key in texts:
+            found = [*json.loads("[" + ",".join(texts[key]) + "]"), *found]
+        added: dict = {}
+        get = added.get
+        for buckets in found:
+            for bucket, count in buckets.items():
+                added[bucket] = get(bucket, 0) + count
         by_int: dict[int, int] = defaultdict(int)
-        for bucket, count in buckets[key].items():
+        for bucket, count in added.items():
             by_int[int(bucket)] += count
-        merged[key] = (row_zeros, sorted(by_int.items()))
+        merged[key] = (key_zeros, sorted(by_int.items()))
     return merged
 
 

@@ -9,7 +9,6 @@ Every function here issues a constant number of queries, whatever the number of 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -438,8 +437,8 @@ class DistributionPart:
         return sql, [tag, *where_params, self.period.date_from, self.period.date_to]
 
     def reader(self):
-        """`read(row)`: a row of the combined read as (key, zeros, {bucket key as text: count}); key is (group value,
-        kpi) or, `by_day`, (group value, day, kpi). `kpis.distributions.merge_rows` adds them up."""
+        """`read(row)`: a row of the combined read as (key, zeros, its buckets' JSON text); key is (group value, kpi)
+        or, `by_day`, (group value, day, kpi). `kpis.distributions.merge_rows` adds them up."""
         by_day = self.by_day
         to_python = self.base.model._meta.get_field(self.group).to_python if self.group else None
 
@@ -449,7 +448,7 @@ class DistributionPart:
             if by_day and isinstance(day, str):  # SQLite hands dates back as text
                 day = dt.date.fromisoformat(day)
             key = (group, day, kpi) if by_day else (group, kpi)
-            return key, int(zeros or 0), json.loads(buckets) if buckets else {}
+            return key, int(zeros or 0), buckets or ""  # the JSON text: `merge_rows` parses a key's rows at once
 
         return read
 

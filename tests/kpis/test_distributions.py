@@ -460,10 +460,13 @@ def test_switching_distributions_off_writes_none(db, monkeypatch):
     assert not DurationDistribution.objects.exists()
 
 
-def test_merging_rows_adds_a_buckets_counts_whether_its_key_came_as_text_or_as_a_number():
+def test_merging_rows_adds_a_buckets_counts_whether_they_came_as_stored_text_or_as_a_dict():
     rows = [
-        (("team", "frt"), 1, {"5": 2, "-3": 1}),  # as read from the database: JSON object keys are text
-        (("team", "frt"), 0, {5: 3, 7: 1}),  # as merged in Python
-        (("org", "frt"), 2, {}),
+        (("team", "frt"), 1, '{"5": 2, "-3": 1}'),  # as stored: a JSON object's text, parsed with its key's others
+        (("team", "frt"), 0, {5: 3, 7: 1}),  # as merged in Python: integer keys
+        (("team", "frt"), 2, {"7": 4}),  # parsed: text keys
+        (("team", "frt"), 0, '{"-3": 2}'),
+        (("org", "frt"), 2, ""),  # no buckets: only durations of 0 s
+        (("org", "frt"), 1, {}),
     ]
-    assert merge_rows(rows) == {("team", "frt"): (1, [(-3, 1), (5, 5), (7, 1)]), ("org", "frt"): (2, [])}
+    assert merge_rows(rows) == {("team", "frt"): (3, [(-3, 3), (5, 5), (7, 5)]), ("org", "frt"): (3, [])}
