@@ -318,6 +318,9 @@ class SumsPart:
     group: str | None = None
     with_previous: bool = True
     by_day: bool = False
+    # With `by_day`, "week" or "month" sums the days per week (from Monday) or calendar month instead, each row's
+    # day being its bucket's first day: a trend's points are these sums (a year read per day was ~30× the rows).
+    grain: str = "day"
 
     def sql(self, tag: str, connection) -> tuple[str, list]:
         """The part's grouped read as one SELECT, its columns named alike in every part so that parts can be
@@ -338,9 +341,10 @@ class SumsPart:
         start = period.previous().date_from if self.with_previous else period.date_from
         # Typed NULLs: PostgreSQL types a UNION's columns from all its parts, and a bare NULL has no type.
         group_key = f"CAST({column(self.group)} AS varchar)" if self.group else "CAST(NULL AS varchar)"
-        day = date if self.by_day else "CAST(NULL AS date)"
+        bucket = _bucket_sql(date, self.grain, connection.vendor)
+        day = bucket if self.by_day else "CAST(NULL AS date)"
         grouping = [
-            name for name in (column(self.group) if self.group else None, date if self.by_day else None) if name
+            name for name in (column(self.group) if self.group else None, bucket if self.by_day else None) if name
         ]
         sql = (
             f"SELECT CAST(%s AS varchar) AS part, {group_key} AS group_key, {day} AS day, {kpi} AS kpi, "
@@ -376,6 +380,16 @@ class SumsPart:
             return own
 
         return read
+
+
+def _bucket_sql(date: str, grain: str, vendor: str) -> str:
+    """The first day of `date`'s day, week (Monday) or calendar month, as SQL of `vendor`'s dialect."""
+    if grain == "day":
+        return date
+    if vendor == "postgresql":
+        return f"CAST(date_trunc('{grain}', {date}) AS date)"
+    # SQLite: 'weekday 0' moves to the coming Sunday (or stays on one), six days back is that week's Monday.
+    return f"date({date}, 'weekday 0', '-6 days')" if grain == "week" else f"date({date}, 'start of month')"
 
 
 def read_sums(parts: dict[str, SumsPart]) -> dict[str, list[dict]]:
@@ -701,8 +715,8 @@ def team_dashboard(
     org_part = _scorecard_part(Scope.ORG, None, period, "")
     channel_part = _channel_part(Scope.TEAM, team, period)
     category_part = _category_part(team, period)
-    series_part = _series_part(Scope.TEAM, team, period, "")
     grain = grain or series_grain(period)
+    series_part = _series_part(Scope.TEAM, team, period, "", grain)
     agent_distributions = DurationDistribution.objects.filter(scope=Scope.AGENT, team=team, channel="")
     sums = read_sums(
         {
@@ -938,14 +952,14 @@ def agent_scorecard(
     parts = {
         "agent": _scorecard_part(Scope.AGENT, agent, period, ""),
         "channels": _channel_part(Scope.AGENT, agent, period),
-        "series": _series_part(Scope.AGENT, agent, period, ""),
+        "series": _series_part(Scope.AGENT, agent, period, "", grain),
         # The medians and p90s of the agent and their trend (and their team's, below): in the same query.
         "quantiles": _distribution_part(Scope.AGENT, agent, period),
     }
     if agent.team_id:
         parts |= {
             "team": _scorecard_part(Scope.TEAM, agent.team, period, ""),
-            "team_series": _series_part(Scope.TEAM, agent.team, period, ""),
+            "team_series": _series_part(Scope.TEAM, agent.team, period, "", grain),
             "team_quantiles": _distribution_part(Scope.TEAM, agent.team, period),
         }
     if series_quantiles:  # the trends' medians and p90s, for a page that charts them
@@ -1056,7 +1070,7 @@ def kpi_series(
     no snapshot row means no data (volume: 0).
     """
     grain = grain or series_grain(period)
-    parts = {"series": _series_part(scope, subject, period, channel)}
+    parts = {"series": _series_part(scope, subject, period, channel, grain)}
     if quantiles_kept(scope, channel):  # an agent on one channel: no medians or p90s (None)
         parts["quantiles"] = _distribution_part(scope, subject, period, channel, by_day=True)
     read = read_sums(parts)
@@ -1066,13 +1080,13 @@ def kpi_series(
     return series
 
 
-def _series_part(scope: str, subject, period: Period, channel: str) -> SumsPart:
+def _series_part(scope: str, subject, period: Period, channel: str, grain: Grain) -> SumsPart:
     base = Snapshot.objects.filter(_subject_filter(scope, subject), channel=channel)
-    return SumsPart(base, period, with_previous=False, by_day=True)
+    return SumsPart(base, period, with_previous=False, by_day=True, grain=grain.value)
 
 
 def _series(rows: list[dict], period: Period, grain: Grain) -> dict[str, list[SeriesPoint]]:
-    """Every KPI's points per bucket of `grain`, from the period's sums per day and KPI."""
+    """Every KPI's points per bucket of `grain`, from the period's sums per bucket (or day) and KPI."""
     sums: dict[tuple[str, dt.date], list] = defaultdict(lambda: [0.0, 0])
     for row in rows:
         bucket = sums[(row["kpi"], max(_bucket_start(row["date"], grain), period.date_from))]

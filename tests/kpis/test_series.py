@@ -104,6 +104,8 @@ def test_a_week_is_the_ratio_of_the_sums_of_its_days_never_a_mean_of_daily_value
     # Volume sums, whatever the count.
     snap(team, MONDAY, "volume", 4, 4)
     snap(team, MONDAY + dt.timedelta(days=6), "volume", 3, 3)
+    # The Sunday before: in the partial first week (its Monday is before the period), summed in the database.
+    snap(team, MONDAY - dt.timedelta(days=1), "volume", 2, 2)
     period = Period(MONDAY - dt.timedelta(days=2), MONDAY + dt.timedelta(days=41))  # 44 days: weeks
     with django_assert_num_queries(1):
         series = kpi_series(scope=Scope.TEAM, subject=team, period=period)
@@ -116,7 +118,7 @@ def test_a_week_is_the_ratio_of_the_sums_of_its_days_never_a_mean_of_daily_value
     assert not csat[1].low_confidence
     assert csat[2].value == 75.0 and csat[2].sample_size == 4 and csat[2].low_confidence
     volume = series["volume"]
-    assert [p.value for p in volume[:3]] == [0.0, 7.0, 0.0]
+    assert [p.value for p in volume[:3]] == [2.0, 7.0, 0.0]
     assert volume[1].sample_size == 7 and not any(p.low_confidence for p in volume)
     # Saturday–Sunday, then 6 whole weeks, the last from Monday 6 to Sunday 12 April.
     assert len(csat) == len(volume) == 7
