@@ -101,9 +101,26 @@ def snapshots_refresh_team(team_id: int) -> int:
     with transaction.atomic():
         if team is not None:  # a deleted team's marks went with it (CASCADE); nothing to compute
             resolver = TargetResolver(targets_intersecting(days[0], days[-1]))
-            compute_team_window(team, days[0], days[-1], resolver)
+            for first_day, last_day in day_runs(days):
+                compute_team_window(team, first_day, last_day, resolver)
         _org_days_mark_dirty(days)
         return _clear_marks(DirtyDay, marks)
+
+
+# Dirty days closer than this are refreshed as one window (the days between them too: one set of statements);
+# farther apart, as separate windows, so a record dated years away never makes a refresh rewrite every day between.
+REFRESH_RUN_GAP_DAYS = 31
+
+
+def day_runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as (first, last) windows: a new window starts after a gap of more than REFRESH_RUN_GAP_DAYS."""
+    runs = [[days[0], days[0]]]
+    for day in days[1:]:
+        if (day - runs[-1][1]).days > REFRESH_RUN_GAP_DAYS:
+            runs.append([day, day])
+        else:
+            runs[-1][1] = day
+    return [(first, last) for first, last in runs]
 
 
 def snapshots_refresh_org() -> int:
@@ -111,9 +128,11 @@ def snapshots_refresh_org() -> int:
     marks = list(OrgDirtyDay.objects.values_list("pk", "date", "marked_at"))
     if not marks:
         return 0
-    first_day, last_day = min(day for _, day, _ in marks), max(day for _, day, _ in marks)
+    days = sorted({day for _, day, _ in marks})
     with transaction.atomic():
-        compute_org_window(first_day, last_day, TargetResolver(targets_intersecting(first_day, last_day)))
+        resolver = TargetResolver(targets_intersecting(days[0], days[-1]))
+        for first_day, last_day in day_runs(days):
+            compute_org_window(first_day, last_day, resolver)
         return _clear_marks(OrgDirtyDay, marks)
 
 

@@ -60,3 +60,31 @@ def test_an_agents_version_counts_every_team_holding_their_days():
     assert agent_figures_version(agent=agent, period=PERIOD) == ((owls.pk, 6),)  # not a team of theirs
     compute(3, 3, owls)
     assert agent_figures_version(agent=agent, period=PERIOD) == ((owls.pk, 7),)
+
+
+def test_day_runs_split_dirty_days_at_gaps_longer_than_a_month():
+    from kpis.services import day_runs
+
+    march = [dt.date(2026, 3, d) for d in (1, 2, 5, 30)]
+    assert day_runs(march) == [(dt.date(2026, 3, 1), dt.date(2026, 3, 30))]
+    far = [dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 3), dt.date(2673, 8, 21)]
+    assert day_runs(far) == [
+        (dt.date(2026, 3, 1), dt.date(2026, 4, 1)),  # 31 days apart: one window
+        (dt.date(2026, 5, 3), dt.date(2026, 5, 3)),  # 32: a window of its own
+        (dt.date(2673, 8, 21), dt.date(2673, 8, 21)),
+    ]
+
+
+def test_a_refresh_of_days_years_apart_rewrites_those_days_not_every_day_between():
+    from kpis.models import DirtyDay, OrgDirtyDay
+    from kpis.services import snapshots_refresh_dirty
+
+    team = TeamFactory()
+    DirtyDay.objects.bulk_create([DirtyDay(team=team, date=DAY), DirtyDay(team=team, date=dt.date(2673, 8, 21))])
+    assert snapshots_refresh_dirty() == 2
+    assert not DirtyDay.objects.exists() and not OrgDirtyDay.objects.exists()
+    for key in (f"team:{team.pk}", "org"):
+        assert sorted(ComputedDay.objects.filter(key=key).values_list("date", flat=True)) == [
+            DAY,
+            dt.date(2673, 8, 21),
+        ]
