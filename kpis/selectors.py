@@ -16,18 +16,7 @@ from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import (
-    Case,
-    DateField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Case, DateField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -86,6 +75,10 @@ class Period:
     def previous(self) -> Period:
         """The period of equal length just before this one (for trends)."""
         return Period(self.date_from - dt.timedelta(days=self.days), self.date_from - dt.timedelta(days=1))
+
+    def days_read(self) -> tuple[dt.date, dt.date]:
+        """(first, last) of the days a period page reads: this period and the one before it (the deltas)."""
+        return self.previous().date_from, self.date_to
 
     def __str__(self) -> str:
         if self.date_from == self.date_to:
@@ -803,22 +796,21 @@ def figures_updated_at(*, scope: str, subject, period: Period | None = None) -> 
     are a sixth of them, read from the covering index."""
     rows = Snapshot.objects.filter(_subject_filter(scope, subject), channel="")
     if period is not None:
-        rows = rows.filter(date__gte=period.previous().date_from, date__lte=period.date_to)
+        first, last = period.days_read()
+        rows = rows.filter(date__gte=first, date__lte=last)
     return rows.aggregate(at=Max("computed_at"))["at"]
 
 
-def figures_version(*, team: Team | None = None, period: Period | None = None) -> tuple | None:
+def figures_version(*, team: Team | None, period: Period) -> tuple | None:
     """The version of a team's figures (its agents', its own and its categories'; without a team, the org's)
-    over `period` and the one before it (what a period page reads), or over every day without a period. One
-    query.
+    over the days a page of `period` reads (`Period.days_read`). One query.
 
     Every write of snapshot rows takes its computation's lock row first, in the same transaction, and counts the
     days of its window (`kpis.compute._lock`, `ComputedDay`): once the new rows are visible, so is a new count.
-    With a period the version is the sum of those counts over the days read, so it changes exactly when a
-    computation rewrote one of them: a write to today leaves the periods that end yesterday as they were, and a
-    write to one team never changes another team's. Without a period it is the lock's stamp (any write). None
-    when the computation never ran (rows written otherwise, as by hand in a shell, carry no stamp): such figures
-    are never cached."""
+    The version is the sum of those counts over the days read, so it changes exactly when a computation rewrote
+    one of them: a write to today leaves the periods that end yesterday as they were, and a write to one team
+    never changes another team's. None when the computation never ran (rows written otherwise, as by hand in a
+    shell, carry no stamp): such figures are never cached."""
     return _versions(f"team:{team.pk}" if team is not None else "org", period=period)[0]
 
 
@@ -827,25 +819,18 @@ def figures_versions(*, team: Team, period: Period) -> tuple[tuple | None, tuple
     return _versions(f"team:{team.pk}", "org", period=period)
 
 
-def _days_written(key, period: Period) -> Subquery:
-    """The sum of the `ComputedDay` counts of lock `key` over `period` and the one before it (0 without any)."""
+def _versions(*keys: str, period: Period) -> tuple[tuple | None, ...]:
+    first, last = period.days_read()
     days = (
-        ComputedDay.objects.filter(key=key, date__gte=period.previous().date_from, date__lte=period.date_to)
+        ComputedDay.objects.filter(key=OuterRef("key"), date__gte=first, date__lte=last)
         .order_by()
         .values("key")
         .annotate(total=Sum("version"))
         .values("total")
     )
-    return Coalesce(Subquery(days), Value(0))
-
-
-def _versions(*keys: str, period: Period | None = None) -> tuple[tuple | None, ...]:
     locks = ComputeLock.objects.filter(key__in=keys).exclude(last_run_at=None)
-    if period is None:
-        stamps = dict(locks.values_list("key", "last_run_at"))
-    else:
-        stamps = dict(locks.annotate(days=_days_written(OuterRef("key"), period)).values_list("key", "days"))
-    return tuple(((key, stamps[key]),) if key in stamps else None for key in keys)
+    counts = dict(locks.annotate(days=Coalesce(Subquery(days), Value(0))).values_list("key", "days"))
+    return tuple(((key, counts[key]),) if key in counts else None for key in keys)
 
 
 def agent_figures_version(*, agent: User, period: Period) -> tuple | None:
@@ -859,7 +844,7 @@ def agent_figures_version(*, agent: User, period: Period) -> tuple | None:
     connection = connections[snapshots_database()]
     qn = connection.ops.quote_name
     team, lock, days, snapshot = (qn(model._meta.db_table) for model in (Team, ComputeLock, ComputedDay, Snapshot))
-    start, end = (connection.ops.adapt_datefield_value(day) for day in (period.previous().date_from, period.date_to))
+    start, end = (connection.ops.adapt_datefield_value(day) for day in period.days_read())
     # By hand: the same query through the ORM (subqueries, Concat, Cast) cost ~4 ms to build and compile for 0.6 ms
     # in PostgreSQL, on the most read page (`/me/`). Portable SQL: SQLite runs it too.
     sql = (

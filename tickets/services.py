@@ -151,14 +151,10 @@ def _survey_days_of_moved_tickets(tickets: list[Ticket], existing: dict[str, Tic
     from surveys.models import SurveyResponse
 
     moved = [
-        existing[t.external_id].pk
+        before.pk
         for t in tickets
-        if t.external_id in existing
-        and (
-            existing[t.external_id].channel != t.channel
-            or existing[t.external_id].team_id != t.team_id
-            or existing[t.external_id].customer_id != t.customer_id
-        )
+        if (before := existing.get(t.external_id)) is not None
+        and (before.channel, before.team_id, before.customer_id) != (t.channel, t.team_id, t.customer_id)
     ]
     if not moved:
         return set()

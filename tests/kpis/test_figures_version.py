@@ -45,11 +45,6 @@ def test_the_version_counts_the_writes_of_the_days_read_and_no_other():
     assert figures_version(team=team, period=PERIOD) == ((f"team:{team.pk}", 8),)
     assert ComputedDay.objects.get(key=f"team:{team.pk}", date=DAY).version == 2
 
-    # Without a period: the lock's stamp, renewed by every write of the team.
-    stamp = figures_version(team=team)
-    compute(9, 9, team)
-    assert figures_version(team=team) != stamp
-
 
 def test_an_agents_version_counts_every_team_holding_their_days():
     falcons, owls = TeamFactory(), TeamFactory()
