@@ -19,6 +19,18 @@ def require_service(name: str, available: bool) -> None:
     pytest.skip(f"{name} not configured (set it up, or run `bash .ci/run`)")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache. Cached figures are keyed by team, period and day counts; on SQLite a
+    rolled-back test's primary keys are handed out again, so the next test could read the last one's entries."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")  # only this suite's keys (its KEY_PREFIX), not the Celery broker's
+    else:
+        cache.clear()
+
+
 @pytest.fixture
 def redis_url() -> str:
     url = settings.REDIS_URL

@@ -76,7 +76,10 @@ def test_goal_tracking_costs_the_same_queries_for_one_goal_or_twenty_six(client,
 
     def goal(n: int) -> dict:
         kpi, value = [("csat", 80.0), ("aht", 300.0), ("fcr", 70.0)][n % 3]
-        return {"due_date": today + dt.timedelta(days=n), "description": f"Goal {n}", "kpi": kpi, "target_value": value}
+        # Due from tomorrow on: the teams' day (Paris) can be a day ahead of the server's `today` (UTC), and a
+        # goal due before the day its review is shared has no window to track (no query at all).
+        due = today + dt.timedelta(days=n + 1)
+        return {"due_date": due, "description": f"Goal {n}", "kpi": kpi, "target_value": value}
 
     shared_review(leader, small_agents[0], period=period_of_review, goals=[goal(0)])
     for index, agent in enumerate(big_agents[:6]):  # 26 goals across six agents' reviews
