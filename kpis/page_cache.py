@@ -79,14 +79,8 @@ def targets_digest(resolver: TargetResolver) -> str:
     return hashlib.sha256(repr(fields).encode()).hexdigest()[:24]
 
 
-def cached_figures(
-    kind: str, *, version, resolver: TargetResolver, using: str, parts: tuple, build: Callable[[], T]
-) -> T:
-    """`build()`, or what it returned for the same snapshots (`version`), targets, `parts` (period, grain,
-    links) and code: the entry is read, or built and stored, under a key naming all of them."""
-    timeout = settings.KPI_PAGE_CACHE_SECONDS
-    if not timeout or version is None:
-        return build()
+def entry_key(kind: str, *, version, resolver: TargetResolver, using: str, parts: tuple) -> str:
+    """The cache key of the figures `cached_figures` reads or stores for these arguments."""
     source = repr(
         (
             CODE_DIGEST,
@@ -97,7 +91,18 @@ def cached_figures(
             parts,
         )
     )
-    key = f"pulse:figures:{kind}:{hashlib.sha256(source.encode()).hexdigest()}"
+    return f"pulse:figures:{kind}:{hashlib.sha256(source.encode()).hexdigest()}"
+
+
+def cached_figures(
+    kind: str, *, version, resolver: TargetResolver, using: str, parts: tuple, build: Callable[[], T]
+) -> T:
+    """`build()`, or what it returned for the same snapshots (`version`), targets, `parts` (period, grain,
+    links) and code: the entry is read, or built and stored, under a key naming all of them."""
+    timeout = settings.KPI_PAGE_CACHE_SECONDS
+    if not timeout or version is None:
+        return build()
+    key = entry_key(kind, version=version, resolver=resolver, using=using, parts=parts)
     found = cache.get(key)
     if found is not None:
         return pickle.loads(zlib.decompress(found))

@@ -16,8 +16,7 @@ from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Case, DateField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DateField, Max, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from accounts import scoping
@@ -820,16 +819,20 @@ def figures_versions(*, team: Team, period: Period) -> tuple[tuple | None, tuple
 
 
 def _versions(*keys: str, period: Period) -> tuple[tuple | None, ...]:
-    first, last = period.days_read()
-    days = (
-        ComputedDay.objects.filter(key=OuterRef("key"), date__gte=first, date__lte=last)
-        .order_by()
-        .values("key")
-        .annotate(total=Sum("version"))
-        .values("total")
+    connection = connections[snapshots_database()]
+    qn = connection.ops.quote_name
+    lock, days = (qn(model._meta.db_table) for model in (ComputeLock, ComputedDay))
+    start, end = (connection.ops.adapt_datefield_value(day) for day in period.days_read())
+    # By hand, as `agent_figures_version`: every page with figures reads it, and the ORM took ~1.5 ms to build the
+    # subquery PostgreSQL answers in a tenth of that. Portable SQL.
+    sql = (
+        f'SELECT l."key", COALESCE((SELECT SUM(d."version") FROM {days} d '
+        f'WHERE d."key" = l."key" AND d."date" >= %s AND d."date" <= %s), 0) '
+        f'FROM {lock} l WHERE l."key" IN ({", ".join(["%s"] * len(keys))}) AND l."last_run_at" IS NOT NULL'
     )
-    locks = ComputeLock.objects.filter(key__in=keys).exclude(last_run_at=None)
-    counts = dict(locks.annotate(days=Coalesce(Subquery(days), Value(0))).values_list("key", "days"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [start, end, *keys])
+        counts = {key: int(total) for key, total in cursor.fetchall()}
     return tuple(((key, counts[key]),) if key in counts else None for key in keys)
 
 

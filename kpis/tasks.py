@@ -53,6 +53,10 @@ def team_refresh_running_key(team_id: int) -> str:
     return f"kpis:refresh-team-running:{team_id}"
 
 
+def team_warm_scheduled_key(team_id: int) -> str:
+    return f"kpis:warm-team-scheduled:{team_id}"
+
+
 @shared_task(name="kpis.ping")
 def ping() -> str:
     """Health check: proves a worker is consuming from the broker."""
@@ -72,6 +76,12 @@ def compute_snapshots(date_from: str, date_to: str, team_ids: list[int] | None =
 def compute_trailing_window() -> dict:
     """The daily job: recompute the trailing window, for late surveys and resolutions."""
     result = services.snapshots_compute_trailing(days=settings.KPI_RECOMPUTE_WINDOW_DAYS)
+    if settings.KPI_WARM_PAGES and not settings.CELERY_TASK_ALWAYS_EAGER:
+        from accounts.models import Team
+
+        # The night's new periods (the presets now end on the day that just closed) built before anyone looks.
+        for team_id in Team.objects.values_list("pk", flat=True):
+            _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=0, args=[team_id])
     return {"teams": result.teams, "rows": result.rows}
 
 
@@ -123,7 +133,23 @@ def refresh_team_snapshots(team_id: int) -> int:
         cache.delete(team_refresh_running_key(team_id))
     if cleared and not settings.CELERY_TASK_ALWAYS_EAGER:
         _queue_org_refresh()
+        if settings.KPI_WARM_PAGES:
+            _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=0, args=[team_id])
     return cleared
+
+
+@shared_task(name="kpis.warm_team_pages", **TASK_OPTIONS)
+def warm_team_pages(team_id: int) -> int:
+    """After a team's refresh, build its dashboards' figures for the presets into the page cache, so the first
+    leader to open one reads it from the cache (`kpis.views.warm_team_dashboards`). Queued once per burst of
+    refreshes; not in eager mode, where it would run inside the request that wrote."""
+    from accounts.models import Team
+
+    from .views import warm_team_dashboards  # the page's own code, so the entries are the page's
+
+    cache.delete(team_warm_scheduled_key(team_id))
+    team = Team.objects.filter(pk=team_id).first()
+    return warm_team_dashboards(team) if team is not None else 0
 
 
 @shared_task(name="kpis.refresh_org_snapshots", **TASK_OPTIONS)

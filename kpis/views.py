@@ -43,8 +43,9 @@ from .forms import (
     statistic_query,
 )
 from .models import STATISTIC_PREFIXES, PitfallConfirmation, Scope, Statistic, Target
-from .outcomes.views import outcome_panel
+from .outcomes.views import outcome_panel, outcome_report
 from .registry import BUSINESS_HOURS_TWINS, KPIS, Source
+from .targets import TargetResolver
 from .templatetags.pulse import figure_row_html
 
 RECORDS_PER_PAGE = 50
@@ -279,21 +280,28 @@ def _dashboard_figures(
     )
 
 
-@period_page
-@login_required
-def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    """Agents × KPIs of one team for a period, with team and org rows, charts and breakdowns."""
-    team = get_object_or_404(scoping.teams_with_detail(request.user), pk=pk)
-    period_form = PeriodForm(request.GET)
-    period, preset = period_form.resolve()
-    period_query = period_form.query()
+@dataclass
+class _DashboardEntries:
+    """What a team dashboard reads from the figures cache (or builds into it) for one period and statistic."""
+
+    grain: selectors.Grain
+    resolver: TargetResolver
+    kpis: list
+    team_version: int | None
+    figures: DashboardFigures
+    org_row: GridRow
+    # The agents and the org row when the figures were built by this read (else read apart).
+    read: dict
+
+
+def _dashboard_entries(team, period, period_query: str, statistic: str) -> _DashboardEntries:
+    """The team's figures under the team's stamp and the org row under the org's, from the cache or built
+    into it: a write to another team leaves this team's entry in place, and the org row is one more cached
+    read. The page and the worker's warm-up (`warm_team_dashboards`) share it, so they share the keys."""
     grain = selectors.series_grain(period)
-    statistic = grid_statistic(request.GET)
     resolver = selectors.period_targets(period)
     kpis = _grid_kpis(resolver)
     read: dict = {}  # the agents and the org row, read with the figures (or alone when they come from the cache)
-    # The team's figures under the team's stamp, the org row under the org's: a write to another team leaves
-    # this team's entry in place, and the org row is one more cached read.
     team_version, org_version = selectors.figures_versions(team=team, period=period)
     figures = page_cache.cached_figures(
         "team_dashboard",
@@ -316,6 +324,39 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             )
         ),
     )
+    return _DashboardEntries(grain, resolver, kpis, team_version, figures, org_row, read)
+
+
+# The periods whose dashboards the worker builds after a team's refresh (`warm_team_dashboards`): the presets
+# that end yesterday, the default first. "Today" and "this month" change with every live write: read on demand.
+WARMED_PRESETS = ("30d", "7d", "90d")
+
+
+def warm_team_dashboards(team) -> int:
+    """Build a team's dashboard figures for the WARMED_PRESETS (the grid's default statistic) into the cache, as
+    the page would on its first read; run by the worker after the team's refresh (`kpis.tasks.warm_team_pages`),
+    so the first leader to open the dashboard after new data reads it from the cache. A period whose days the
+    refresh did not touch is already cached under its key: a cache read. Returns the periods looked at."""
+    for preset in WARMED_PRESETS:
+        form = PeriodForm({selectors.PERIOD_PARAM: preset})
+        period, _ = form.resolve()
+        entries = _dashboard_entries(team, period, form.query(), Statistic.MEAN)
+        # The outcomes panel's report too (the same for every viewer; who may read it is decided per request).
+        outcome_report(period=period, team=team, resolver=entries.resolver, version=entries.team_version)
+    return len(WARMED_PRESETS)
+
+
+@period_page
+@login_required
+def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """Agents × KPIs of one team for a period, with team and org rows, charts and breakdowns."""
+    team = get_object_or_404(scoping.teams_with_detail(request.user), pk=pk)
+    period_form = PeriodForm(request.GET)
+    period, preset = period_form.resolve()
+    period_query = period_form.query()
+    statistic = grid_statistic(request.GET)
+    entries = _dashboard_entries(team, period, period_query, statistic)
+    resolver, kpis, figures, read = entries.resolver, entries.kpis, entries.figures, entries.read
     agents = read.get("agents")
     if agents is None:
         agents = list(selectors.team_agents(team=team, with_data=figures.agents_with_data))
@@ -341,7 +382,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "columns": len(kpis) + 2,
         "rows": rows,
         "team_row": figures.team_row,
-        "org_row": org_row,
+        "org_row": entries.org_row,
         "needs_coaching": _needs_coaching(rows),
         "has_data": figures.has_data,
         "has_csat_target": figures.has_csat_target,
@@ -350,7 +391,9 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "chart_data": figures.chart_data,
         "goals": goals_for_team(team=team, viewer=request.user),
         "can_manage": scoping.can_manage_team(request.user, team),
-        "outcomes": outcome_panel(user=request.user, period=period, team=team, resolver=resolver, version=team_version),
+        "outcomes": outcome_panel(
+            user=request.user, period=period, team=team, resolver=resolver, version=entries.team_version
+        ),
         "link_org_outcomes": scoping.sees_org_outcomes(request.user),
     }
     return render(request, "kpis/team_dashboard.html", context)

@@ -37,6 +37,8 @@ def celery_worker(redis_url: str, *, concurrency: int = 1):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "REDIS_URL": redis_url,
         "PYTHONUNBUFFERED": "1",
+        # A worker fans refreshes out and queues what follows them, as in production (not the eager shortcuts).
+        "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     if connection.vendor == "postgresql":
         user, host, port = settings_dict["USER"], settings_dict["HOST"], settings_dict["PORT"] or 5432

@@ -10,8 +10,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 # Tests log in with the test client (no request object); the lockout test turns axes on.
 AXES_ENABLED = False
-# Tests run tasks in-process; the real-worker tests switch this off explicitly.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tests run tasks in-process; the real-worker tests switch this off explicitly, in the test process and, through
+# the environment (tests/worker.py), in the worker, which then runs tasks as a production worker does.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = "pulse-test"
 # Sessions in the database with or without Redis, so query budgets are one number on both runs; the Redis-read

@@ -72,10 +72,23 @@ def outcome_panel(
         return None
     if team is None and not scoping.sees_org_outcomes(user):
         return None
+    report = outcome_report(period=period, team=team, resolver=resolver, version=version)
+    revenue = scoping.sees_revenue(user)
+    if not revenue:
+        report = report.without_revenue()
+    figures = [(figure, *figure_text(figure)) for figure in report.figures.values()]
+    return OutcomePanel(report=report, figures=figures, revenue_shown=revenue)
+
+
+def outcome_report(
+    *, period: Period, team: Team | None, resolver: TargetResolver | None = None, version: tuple | None = None
+):
+    """The team's (the org's) outcomes report for the period, from the cache or built into it; the same for every
+    viewer (revenue is removed per viewer by `outcome_panel`). Shared by the panel and the worker's warm-up."""
     resolver = resolver or selectors.period_targets(period)
     if version is None:
         version = selectors.figures_version(team=team, period=period)
-    report = page_cache.cached_figures(
+    return page_cache.cached_figures(
         "outcomes",
         version=None if version is None else (version, page_cache.customers_version()),
         resolver=resolver,
@@ -83,11 +96,6 @@ def outcome_panel(
         parts=(team.pk if team is not None else None, period),
         build=lambda: outcomes(period=period, team=team, resolver=resolver),
     )
-    revenue = scoping.sees_revenue(user)
-    if not revenue:
-        report = report.without_revenue()
-    figures = [(figure, *figure_text(figure)) for figure in report.figures.values()]
-    return OutcomePanel(report=report, figures=figures, revenue_shown=revenue)
 
 
 @period_page

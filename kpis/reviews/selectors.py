@@ -281,7 +281,8 @@ def _daily_agent_sums(windows: list[tuple[Goal, Period]]) -> dict[tuple[int, str
 def _tracked_goals(reviews: QuerySet[Review]) -> QuerySet[Goal]:
     return (
         Goal.objects.filter(review__in=reviews.exclude(status=ReviewStatus.DRAFT).values("pk"))
-        .select_related("review__agent", "review__team", "review__author")
+        # What the goals panels show and track with: the agent, and the team's time zone (not the author).
+        .select_related("review__agent", "review__team")
         .order_by("due_date", "pk")
     )
 

@@ -119,7 +119,10 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
             app.conf.task_default_queue = queue
             ingest("before", 5, 9)  # Redis up: the debounced refresh reaches the worker
             deadline = time.monotonic() + 30
-            while not Snapshot.objects.filter(scope=Scope.TEAM, kpi="csat").exists():
+            # The team's refresh and the org re-sum it queues (a second later) both done: the outage below hits an
+            # idle worker. (One holding a delayed message when the broker goes dies in kombu's restore of unacked
+            # messages; in production its supervisor restarts it and the message comes back: docs/deploy.md.)
+            while not Snapshot.objects.filter(scope=Scope.TEAM, kpi="csat").exists() or OrgDirtyDay.objects.exists():
                 assert time.monotonic() < deadline, "the refresh never ran"
                 time.sleep(0.2)
 

@@ -227,4 +227,26 @@ def test_a_real_worker_refreshes_two_teams_and_the_org_after_writes(
         while (csat(Scope.TEAM, north), csat(Scope.TEAM, south), csat(Scope.ORG)) != expected:
             assert time.monotonic() < deadline, "the worker never refreshed both teams and the org"
             time.sleep(0.1)
+        # After each team's refresh the worker built its default dashboard into the cache (kpis.tasks.warm_team_pages)
+        while not all(default_dashboard_cached(team) for team in two_teams):
+            assert time.monotonic() < deadline, "the worker never warmed both teams' dashboards"
+            time.sleep(0.1)
     assert not DirtyDay.objects.exists() and not OrgDirtyDay.objects.exists()
+
+
+def default_dashboard_cached(team) -> bool:
+    """Whether the cache holds the figures of the team's dashboard as a leader opens it (the 30-day preset)."""
+    from kpis import page_cache, selectors
+    from kpis.forms import PeriodForm
+    from kpis.models import Statistic
+
+    form = PeriodForm({})
+    period, _ = form.resolve()
+    key = page_cache.entry_key(
+        "team_dashboard",
+        version=selectors.figures_versions(team=team, period=period)[0],
+        resolver=selectors.period_targets(period),
+        using=selectors.snapshots_database(),
+        parts=(team.pk, team.name, period, selectors.series_grain(period), form.query(), Statistic.MEAN),
+    )
+    return cache.get(key) is not None
