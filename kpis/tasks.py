@@ -38,6 +38,10 @@ ORG_REFRESH_RUNNING_KEY = "kpis:refresh-org-running"
 REFRESH_SCHEDULED_TTL_SECONDS = 60
 # A team's refresh of its dirty days takes well under a second; a crashed one frees the flag after this.
 REFRESH_RUNNING_TTL_SECONDS = 120
+# A team's dashboards are built this long after its refresh (`warm_team_pages`): the refreshes of a burst of writes
+# run first (40 teams' catch-up took 4.3 s with the builds interleaved, 2.8 s without), and a team refreshed again
+# meanwhile is built once.
+WARM_DELAY_SECONDS = 5.0
 # The org re-sum waits for team refreshes still pending (so a fan-out re-sums once), but never longer than
 # this: under a steady stream of writes some team is always pending, and org figures must stay live.
 ORG_REFRESH_MAX_WAIT_SECONDS = 4.0
@@ -134,7 +138,7 @@ def refresh_team_snapshots(team_id: int) -> int:
     if cleared and not settings.CELERY_TASK_ALWAYS_EAGER:
         _queue_org_refresh()
         if settings.KPI_WARM_PAGES:
-            _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=0, args=[team_id])
+            _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=WARM_DELAY_SECONDS, args=[team_id])
     return cleared
 
 

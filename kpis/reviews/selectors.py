@@ -281,8 +281,10 @@ def _daily_agent_sums(windows: list[tuple[Goal, Period]]) -> dict[tuple[int, str
 def _tracked_goals(reviews: QuerySet[Review]) -> QuerySet[Goal]:
     return (
         Goal.objects.filter(review__in=reviews.exclude(status=ReviewStatus.DRAFT).values("pk"))
-        # What the goals panels show and track with: the agent, and the team's time zone (not the author).
-        .select_related("review__agent", "review__team")
+        # What the goals panels show and track with: the review, its agent and its team's time zone, in one more
+        # query only when there are goals. Joined into the goals' own statement they cost every dashboard and
+        # scorecard ~1 ms of building and planning, goals or not (2.5-2.9 ms instead of 1.6 for none).
+        .prefetch_related(Prefetch("review", queryset=Review.objects.select_related("agent", "team")))
         .order_by("due_date", "pk")
     )
 
