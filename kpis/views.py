@@ -336,7 +336,10 @@ def warm_team_dashboards(team) -> int:
     """Build a team's dashboard figures for the WARMED_PRESETS (the grid's default statistic) into the cache, as
     the page would on its first read; run by the worker after the team's refresh (`kpis.tasks.warm_team_pages`),
     so the first leader to open the dashboard after new data reads it from the cache. A period whose days the
-    refresh did not touch is already cached under its key: a cache read. Returns the periods looked at."""
+    refresh did not touch is already cached under its key: a cache read. Returns the periods looked at (none with
+    the cache off: what it built would be thrown away)."""
+    if not settings.KPI_PAGE_CACHE_SECONDS:
+        return 0
     for preset in WARMED_PRESETS:
         form = PeriodForm({selectors.PERIOD_PARAM: preset})
         period, _ = form.resolve()

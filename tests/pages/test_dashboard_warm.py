@@ -63,5 +63,11 @@ def test_warming_after_new_data_builds_what_the_next_read_shows(
     assert "87.5 %" in csat_cell(after, str(agent))
 
 
+def test_nothing_is_built_when_the_cache_is_off(team, team_data, settings, django_assert_num_queries):
+    settings.KPI_PAGE_CACHE_SECONDS = 0
+    with django_assert_num_queries(0):
+        assert warm_team_dashboards(team) == 0
+
+
 def test_warming_a_team_that_no_longer_exists_does_nothing(db):
     assert tasks.warm_team_pages.apply(args=[987654]).get() == 0
