@@ -29,6 +29,10 @@ TASK_OPTIONS = {
     "soft_time_limit": 20 * 60,
     "time_limit": 25 * 60,
 }
+# The live refresh's tasks and the warm-up are queued by every write and nobody reads what they return: no result
+# is stored, and the process queuing one does not subscribe to its result. (Subscribed, a web process held a result
+# connection to Redis; with Redis down, a write then waited ~20 s in its reconnect loop before giving up.)
+LIVE_TASK_OPTIONS = {**TASK_OPTIONS, "ignore_result": True}
 # Cache keys of the live refresh. "Scheduled": a message is queued (a burst of writes queues one).
 # "Running": a refresh of that team (or of the org rows) is computing; a second one comes back after it.
 REFRESH_SCHEDULED_KEY = "kpis:refresh-scheduled"
@@ -38,10 +42,6 @@ ORG_REFRESH_RUNNING_KEY = "kpis:refresh-org-running"
 REFRESH_SCHEDULED_TTL_SECONDS = 60
 # A team's refresh of its dirty days takes well under a second; a crashed one frees the flag after this.
 REFRESH_RUNNING_TTL_SECONDS = 120
-# A team's dashboards are built this long after its refresh (`warm_team_pages`): the refreshes of a burst of writes
-# run first (40 teams' catch-up took 4.3 s with the builds interleaved, 2.8 s without), and a team refreshed again
-# meanwhile is built once.
-WARM_DELAY_SECONDS = 5.0
 # The org re-sum waits for team refreshes still pending (so a fan-out re-sums once), but never longer than
 # this: under a steady stream of writes some team is always pending, and org figures must stay live.
 ORG_REFRESH_MAX_WAIT_SECONDS = 4.0
@@ -98,7 +98,7 @@ def snapshot_partitions_upkeep() -> dict:
     return {"partitioned": True, "months_created": [str(month) for month in plan.months_to_create]}
 
 
-@shared_task(name="kpis.refresh_dirty_snapshots", **TASK_OPTIONS)
+@shared_task(name="kpis.refresh_dirty_snapshots", **LIVE_TASK_OPTIONS)
 def refresh_dirty_snapshots() -> int:
     """Fan the dirty (team, day) marks out: one refresh task per dirty team, then the org re-sum after them.
 
@@ -116,7 +116,7 @@ def refresh_dirty_snapshots() -> int:
     return len(team_ids)
 
 
-@shared_task(name="kpis.refresh_team_snapshots", **TASK_OPTIONS)
+@shared_task(name="kpis.refresh_team_snapshots", **LIVE_TASK_OPTIONS)
 def refresh_team_snapshots(team_id: int) -> int:
     """Recompute one team's dirty days, then queue the org re-sum; one refresh per team at a time.
 
@@ -138,11 +138,13 @@ def refresh_team_snapshots(team_id: int) -> int:
     if cleared and not settings.CELERY_TASK_ALWAYS_EAGER:
         _queue_org_refresh()
         if settings.KPI_WARM_PAGES:
-            _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=WARM_DELAY_SECONDS, args=[team_id])
+            # At once, not delayed: a worker holding a delayed message when Redis goes away exits (kombu's restore
+            # of unacknowledged messages), and a 5 s delay after every refresh made that the common case.
+            _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=0, args=[team_id])
     return cleared
 
 
-@shared_task(name="kpis.warm_team_pages", **TASK_OPTIONS)
+@shared_task(name="kpis.warm_team_pages", **LIVE_TASK_OPTIONS)
 def warm_team_pages(team_id: int) -> int:
     """After a team's refresh, build its dashboards' figures for the presets into the page cache, so the first
     leader to open one reads it from the cache (`kpis.views.warm_team_dashboards`). Queued once per burst of
@@ -156,7 +158,7 @@ def warm_team_pages(team_id: int) -> int:
     return warm_team_dashboards(team) if team is not None else 0
 
 
-@shared_task(name="kpis.refresh_org_snapshots", **TASK_OPTIONS)
+@shared_task(name="kpis.refresh_org_snapshots", **LIVE_TASK_OPTIONS)
 def refresh_org_snapshots() -> int:
     """Re-sum the org rows of the days teams refreshed; returns the org marks cleared.
 

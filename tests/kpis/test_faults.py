@@ -134,7 +134,9 @@ def test_redis_outage_during_ingestion_loses_nothing(postgres, transactional_db,
 
             private_redis.start()  # Redis back: the periodic refresh (beat) catches up
             # It queues the team's refresh, which queues the org re-sum.
-            assert tasks.refresh_dirty_snapshots.apply_async(queue=queue).get(timeout=60) == 1
+            # Its result asked for: the live refresh's tasks store none (kpis.tasks.LIVE_TASK_OPTIONS).
+            result = tasks.refresh_dirty_snapshots.apply_async(queue=queue, ignore_result=False)
+            assert result.get(timeout=60) == 1
             deadline = time.monotonic() + 60
             while DirtyDay.objects.exists() or OrgDirtyDay.objects.exists():
                 assert time.monotonic() < deadline, "the catch-up never finished"
