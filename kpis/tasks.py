@@ -38,6 +38,7 @@ LIVE_TASK_OPTIONS = {**TASK_OPTIONS, "ignore_result": True}
 REFRESH_SCHEDULED_KEY = "kpis:refresh-scheduled"
 ORG_REFRESH_SCHEDULED_KEY = "kpis:refresh-org-scheduled"
 ORG_REFRESH_RUNNING_KEY = "kpis:refresh-org-running"
+ORG_WARM_SCHEDULED_KEY = "kpis:warm-org-scheduled"
 # A lost message must not block refreshes for long: the scheduled mark expires, and beat catches up.
 REFRESH_SCHEDULED_TTL_SECONDS = 60
 # A team's refresh of its dirty days takes well under a second; a crashed one frees the flag after this.
@@ -177,9 +178,22 @@ def refresh_org_snapshots() -> int:
             _queue_org_refresh()
         return 0
     try:
-        return services.snapshots_refresh_org()
+        cleared = services.snapshots_refresh_org()
     finally:
         cache.delete(ORG_REFRESH_RUNNING_KEY)
+    if cleared and not eager and settings.KPI_WARM_PAGES:
+        _queue(ORG_WARM_SCHEDULED_KEY, warm_org_pages, countdown=0)
+    return cleared
+
+
+@shared_task(name="kpis.warm_org_pages", **LIVE_TASK_OPTIONS)
+def warm_org_pages() -> int:
+    """After the org re-sum, build the dashboards' org row for the presets (`kpis.views.warm_org_rows`): the team
+    warm-ups before it built the row under the org's previous count."""
+    from .views import warm_org_rows
+
+    cache.delete(ORG_WARM_SCHEDULED_KEY)
+    return warm_org_rows()
 
 
 def schedule_snapshot_refresh() -> None:

@@ -311,20 +311,26 @@ def _dashboard_entries(team, period, period_query: str, statistic: str) -> _Dash
         parts=(team.pk, team.name, period, grain, period_query, statistic),
         build=lambda: _dashboard_figures(team, period, grain, resolver, period_query, kpis, read, statistic),
     )
-    org_row = page_cache.cached_figures(
+    org_row = _cached_org_row(period, resolver, kpis, org_version, statistic, built=read.get("org_row"))
+    return _DashboardEntries(grain, resolver, kpis, team_version, figures, org_row, read)
+
+
+def _cached_org_row(period, resolver, kpis, org_version, statistic: str, built: GridRow | None = None) -> GridRow:
+    """The dashboards' org row, cached under the org's count (the same for every team): `built` when the team's
+    figures read it in the same query, else its own scorecard read."""
+    return page_cache.cached_figures(
         "org_row",
         version=org_version,
         resolver=resolver,
         using=selectors.snapshots_database(),
         parts=(period, statistic),
         build=lambda: (
-            read.get("org_row")
+            built
             or _org_row(
                 selectors.scorecard(scope=Scope.ORG, subject=None, period=period, resolver=resolver), kpis, statistic
             )
         ),
     )
-    return _DashboardEntries(grain, resolver, kpis, team_version, figures, org_row, read)
 
 
 # The periods whose dashboards the worker builds after a team's refresh (`warm_team_dashboards`): the presets
@@ -346,6 +352,20 @@ def warm_team_dashboards(team) -> int:
         entries = _dashboard_entries(team, period, form.query(), Statistic.MEAN)
         # The outcomes panel's report too (the same for every viewer; who may read it is decided per request).
         outcome_report(period=period, team=team, resolver=entries.resolver, version=entries.team_version)
+    return len(WARMED_PRESETS)
+
+
+def warm_org_rows() -> int:
+    """Build the dashboards' org row for the WARMED_PRESETS into the cache; run by the worker after the org re-sum
+    (`kpis.tasks.warm_org_pages`), whose new count the rows a team's warm-up built just before do not carry.
+    Returns the periods looked at (none with the cache off)."""
+    if not settings.KPI_PAGE_CACHE_SECONDS:
+        return 0
+    for preset in WARMED_PRESETS:
+        period, _ = PeriodForm({selectors.PERIOD_PARAM: preset}).resolve()
+        resolver = selectors.period_targets(period)
+        version = selectors.figures_version(team=None, period=period)
+        _cached_org_row(period, resolver, _grid_kpis(resolver), version, Statistic.MEAN)
     return len(WARMED_PRESETS)
 
 

@@ -31,6 +31,7 @@ def queue_of(task_name: str) -> str:
         ("kpis.refresh_org_snapshots", "refresh"),
         ("kpis.snapshot_partitions_upkeep", "refresh"),
         ("kpis.warm_team_pages", "celery"),
+        ("kpis.warm_org_pages", "celery"),
         ("tickets.import_run", "import"),
         ("tickets.import_files_purge", "import"),
         # Helpdesk connectors' tasks are named under their module path; reviews' and KPI exports likewise.

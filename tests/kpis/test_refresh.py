@@ -228,10 +228,28 @@ def test_a_real_worker_refreshes_two_teams_and_the_org_after_writes(
             assert time.monotonic() < deadline, "the worker never refreshed both teams and the org"
             time.sleep(0.1)
         # After each team's refresh the worker built its default dashboard into the cache (kpis.tasks.warm_team_pages)
-        while not all(default_dashboard_cached(team) for team in two_teams):
-            assert time.monotonic() < deadline, "the worker never warmed both teams' dashboards"
+        # and after the org re-sum the org row under the org's new count (warm_org_pages).
+        while not (all(default_dashboard_cached(team) for team in two_teams) and default_org_row_cached()):
+            assert time.monotonic() < deadline, "the worker never warmed both teams' dashboards and the org row"
             time.sleep(0.1)
     assert not DirtyDay.objects.exists() and not OrgDirtyDay.objects.exists()
+
+
+def default_org_row_cached() -> bool:
+    """Whether the cache holds the dashboards' org row for the 30-day preset under the org's current count."""
+    from kpis import page_cache, selectors
+    from kpis.forms import PeriodForm
+    from kpis.models import Statistic
+
+    period, _ = PeriodForm({}).resolve()
+    key = page_cache.entry_key(
+        "org_row",
+        version=selectors.figures_version(team=None, period=period),
+        resolver=selectors.period_targets(period),
+        using=selectors.snapshots_database(),
+        parts=(period, Statistic.MEAN),
+    )
+    return cache.get(key) is not None
 
 
 def default_dashboard_cached(team) -> bool:

@@ -63,6 +63,24 @@ def test_warming_after_new_data_builds_what_the_next_read_shows(
     assert "87.5 %" in csat_cell(after, str(agent))
 
 
+def test_the_org_rows_are_built_again_after_another_teams_data_changes_the_org(
+    client, leader, team, outside_agent, team_data, today, django_assert_num_queries
+):
+    from kpis.services import snapshots_refresh_dirty
+
+    client.force_login(leader)
+    client.get("/teams/")
+    warm_team_dashboards(team)
+    # Another team's late answers, refreshed: the org's count changes, this team's does not.
+    write(outside_agent, today - dt.timedelta(days=1), n=2, prefix="OWL")
+    snapshots_refresh_dirty()
+    with django_assert_num_queries(CACHED_READ_QUERIES + 1):  # the org row's own read
+        client.get(f"/teams/{team.pk}/?period=30d")
+    assert tasks.warm_org_pages.apply().get() == len(WARMED_PRESETS)
+    with django_assert_num_queries(CACHED_READ_QUERIES):
+        client.get(f"/teams/{team.pk}/?period=7d")
+
+
 def test_nothing_is_built_when_the_cache_is_off(team, team_data, settings, django_assert_num_queries):
     settings.KPI_PAGE_CACHE_SECONDS = 0
     with django_assert_num_queries(0):
