@@ -284,10 +284,9 @@ def _dashboard_figures(
 class _DashboardEntries:
     """What a team dashboard reads from the figures cache (or builds into it) for one period and statistic."""
 
-    grain: selectors.Grain
     resolver: TargetResolver
     kpis: list
-    team_version: int | None
+    team_version: tuple | None
     figures: DashboardFigures
     org_row: GridRow
     # The agents and the org row when the figures were built by this read (else read apart).
@@ -312,7 +311,7 @@ def _dashboard_entries(team, period, period_query: str, statistic: str) -> _Dash
         build=lambda: _dashboard_figures(team, period, grain, resolver, period_query, kpis, read, statistic),
     )
     org_row = _cached_org_row(period, resolver, kpis, org_version, statistic, built=read.get("org_row"))
-    return _DashboardEntries(grain, resolver, kpis, team_version, figures, org_row, read)
+    return _DashboardEntries(resolver, kpis, team_version, figures, org_row, read)
 
 
 def _cached_org_row(period, resolver, kpis, org_version, statistic: str, built: GridRow | None = None) -> GridRow:
