@@ -46,7 +46,7 @@ from .models import STATISTIC_PREFIXES, PitfallConfirmation, Scope, Statistic, T
 from .outcomes.views import outcome_panel, outcome_report
 from .registry import BUSINESS_HOURS_TWINS, KPIS, Source
 from .targets import TargetResolver
-from .templatetags.pulse import figure_row_html
+from .templatetags.pulse import agent_group_html, coaching_item_html, figure_row_html
 
 RECORDS_PER_PAGE = 50
 NO_CATEGORY = selectors.NO_CATEGORY  # the breakdown's row name, read back by the drill-down
@@ -199,10 +199,23 @@ def _grid_kpis(resolver) -> list:
     return [kpi for code, kpi in KPIS.items() if code not in hidden]
 
 
-def _needs_coaching(rows: list[GridRow]) -> list[GridRow]:
-    """Agents who missed at least one target, most misses first."""
-    missed = [row for row in rows if row.missed_count]
-    return sorted(missed, key=lambda row: (-row.missed_count, row.label))
+def _needs_coaching(rows: list[GridRow], *, can_review: bool) -> SafeString:
+    """The needs-coaching list's items: agents who missed at least one target, most misses first, with a link to
+    start a review of each when the viewer may (`can_review`)."""
+    missed = sorted((row for row in rows if row.missed_count), key=lambda row: (-row.missed_count, row.label))
+    review = reverse("review_new")
+    return mark_safe(  # every part escaped by coaching_item_html or figure_row_html
+        "".join(
+            coaching_item_html(
+                label=row.label,
+                url=row.url,
+                missed=row.missed_count,
+                missed_html=row.missed_html,
+                review_url=f"{review}?agent={row.agent.pk}" if can_review else "",
+            )
+            for row in missed
+        )
+    )
 
 
 # ---- teams -------------------------------------------------------------------------------
@@ -391,6 +404,8 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             empty = selectors.agent_figures_without_data(agent=agent, team=team, period=period, resolver=resolver)
             row = _grid_row("", empty, kpis, link=agent_link, pk=agent.pk, statistic=statistic)
         rows.append(replace(row, label=str(agent), agent=agent, url=scorecard_link(agent.pk)))
+    columns = len(kpis) + 2  # agent, missed, a KPI each
+    can_manage = scoping.can_manage_team(request.user, team)
     context = {
         "team": team,
         "period": period,
@@ -401,18 +416,31 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "statistic": statistic,
         "statistic_links": statistic_links(period_query, statistic),
         "statistic_query": statistic_query(statistic),
-        "columns": len(kpis) + 2,
+        "columns": columns,
         "rows": rows,
+        "grid_body": mark_safe(  # every part escaped by agent_group_html or figure_row_html
+            "".join(
+                agent_group_html(
+                    label=row.label,
+                    url=row.url,
+                    missed=row.missed_count,
+                    cells=row.cells,
+                    details=row.details,
+                    columns=columns,
+                )
+                for row in rows
+            )
+        ),
         "team_row": figures.team_row,
         "org_row": entries.org_row,
-        "needs_coaching": _needs_coaching(rows),
+        "needs_coaching": _needs_coaching(rows, can_review=can_manage),
         "has_data": figures.has_data,
         "has_csat_target": figures.has_csat_target,
         "channels": figures.channels,
         "categories": figures.categories,
         "chart_data": figures.chart_data,
         "goals": goals_for_team(team=team, viewer=request.user),
-        "can_manage": scoping.can_manage_team(request.user, team),
+        "can_manage": can_manage,
         "outcomes": outcome_panel(
             user=request.user, period=period, team=team, resolver=resolver, version=entries.team_version
         ),
