@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,3 +20,17 @@ def _freeze_loaded_objects(**kwargs) -> None:
     from config.startup import freeze_loaded_objects
 
     freeze_loaded_objects()
+
+
+@worker_ready.connect
+def _warm_pages(**kwargs) -> None:
+    """A worker that starts queues every team's dashboard warm-up (kpis.tasks.queue_every_team_warm_up): after a
+    deploy the cache keys name the new code, so nothing cached before is read."""
+    import logging
+
+    from kpis.tasks import queue_every_team_warm_up
+
+    try:
+        queue_every_team_warm_up()
+    except Exception:  # the database not reachable yet: the next refresh or the nightly run warms
+        logging.getLogger(__name__).warning("could not queue the dashboards' warm-up at start", exc_info=True)

@@ -81,13 +81,26 @@ def compute_snapshots(date_from: str, date_to: str, team_ids: list[int] | None =
 def compute_trailing_window() -> dict:
     """The daily job: recompute the trailing window, for late surveys and resolutions."""
     result = services.snapshots_compute_trailing(days=settings.KPI_RECOMPUTE_WINDOW_DAYS)
-    if settings.KPI_WARM_PAGES and not settings.CELERY_TASK_ALWAYS_EAGER:
-        from accounts.models import Team
-
-        # The night's new periods (the presets now end on the day that just closed) built before anyone looks.
-        for team_id in Team.objects.values_list("pk", flat=True):
-            _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=0, args=[team_id])
+    # The night's new periods (the presets now end on the day that just closed) built before anyone looks.
+    queue_every_team_warm_up()
     return {"teams": result.teams, "rows": result.rows}
+
+
+def queue_every_team_warm_up() -> int:
+    """Queue every team's warm-up (`warm_team_pages`; a team already queued is not queued twice); returns the teams
+    queued. After the nightly recompute, and when a worker starts (config/celery_app.py): a deploy that changes the
+    code computing figures changes every cache key (`page_cache.CODE_DIGEST`), and without it every dashboard's first
+    read would build its figures until the team's next refresh. A period already cached under its key is a cache
+    read for the warm-up, so a restart without a deploy costs little. Nothing in eager mode or with the cache or
+    the warm-up off."""
+    if not settings.KPI_WARM_PAGES or not settings.KPI_PAGE_CACHE_SECONDS or settings.CELERY_TASK_ALWAYS_EAGER:
+        return 0
+    from accounts.models import Team
+
+    team_ids = list(Team.objects.values_list("pk", flat=True))
+    for team_id in team_ids:
+        _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=0, args=[team_id])
+    return len(team_ids)
 
 
 @shared_task(name="kpis.snapshot_partitions_upkeep", **TASK_OPTIONS)

@@ -235,6 +235,24 @@ def test_a_real_worker_refreshes_two_teams_and_the_org_after_writes(
     assert not DirtyDay.objects.exists() and not OrgDirtyDay.objects.exists()
 
 
+@pytest.mark.services
+@pytest.mark.slow
+def test_a_worker_that_starts_warms_every_teams_dashboards(postgres, redis_url, transactional_db, settings, two_teams):
+    """After a deploy every cache key names the new code (page_cache.CODE_DIGEST): a worker that starts queues every
+    team's warm-up (kpis.tasks.queue_every_team_warm_up), so the first dashboards read after it are cache reads
+    without waiting for a write or the nightly run."""
+    snapshots_compute(date_from=MONDAY, date_to=MONDAY)
+    DirtyDay.objects.all().delete()
+    OrgDirtyDay.objects.all().delete()
+    cache.clear()
+    assert not any(default_dashboard_cached(team) for team in two_teams)
+    with celery_worker(redis_url):
+        deadline = time.monotonic() + 60
+        while not all(default_dashboard_cached(team) for team in two_teams):
+            assert time.monotonic() < deadline, "the worker never warmed the dashboards when it started"
+            time.sleep(0.1)
+
+
 def default_dashboard_cached(team) -> bool:
     """Whether the cache holds both entries of the team's dashboard as a leader opens it (the 30-day preset): the
     team's figures under the team's current count and the org row under the org's."""
