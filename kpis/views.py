@@ -201,6 +201,23 @@ def _grid_kpis(resolver) -> list:
     return [kpi for code, kpi in KPIS.items() if code not in hidden]
 
 
+def _grid_body(rows: list[GridRow], columns: int) -> SafeString:
+    """The grid's agent groups, one <tbody> per agent (`agent_group_html`), in the rows' order."""
+    return mark_safe(  # every part escaped by agent_group_html or figure_row_html
+        "".join(
+            agent_group_html(
+                label=row.label,
+                url=row.url,
+                missed=row.missed_count,
+                cells=row.cells,
+                details=row.details,
+                columns=columns,
+            )
+            for row in rows
+        )
+    )
+
+
 def _needs_coaching(rows: list[GridRow], *, can_review: bool) -> SafeString:
     """The needs-coaching list's items: agents who missed at least one target, most misses first, with a link to
     start a review of each when the viewer may (`can_review`)."""
@@ -420,19 +437,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "statistic_query": statistic_query(statistic),
         "columns": columns,
         "rows": rows,
-        "grid_body": mark_safe(  # every part escaped by agent_group_html or figure_row_html
-            "".join(
-                agent_group_html(
-                    label=row.label,
-                    url=row.url,
-                    missed=row.missed_count,
-                    cells=row.cells,
-                    details=row.details,
-                    columns=columns,
-                )
-                for row in rows
-            )
-        ),
+        "grid_body": _grid_body(rows, columns),
         "team_row": figures.team_row,
         "org_row": entries.org_row,
         "needs_coaching": _needs_coaching(rows, can_review=can_manage),
