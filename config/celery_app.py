@@ -28,9 +28,13 @@ def _warm_pages(**kwargs) -> None:
     deploy the cache keys name the new code, so nothing cached before is read."""
     import logging
 
+    from django.db import connections
+
     from kpis.tasks import queue_every_team_warm_up
 
     try:
         queue_every_team_warm_up()
     except Exception:  # the database not reachable yet: the next refresh or the nightly run warms
         logging.getLogger(__name__).warning("could not queue the dashboards' warm-up at start", exc_info=True)
+    finally:
+        connections.close_all()  # the main process runs no task: no connection of its own to hand to later forks
