@@ -75,7 +75,7 @@ def _chart_data(
         shown_datasets = []
         for label, series in datasets.items():
             points = series[code]
-            # Each point's value, n and flag computed once (a year's two trends are ~9,000 reads otherwise).
+            # Each point's value, n and flag computed once (the value was read three times, n twice).
             values = [point.statistic_value(shown) for point in points]
             sizes = [point.sample_size for point in points]
             low = [kpi.low_confidence(n) for n in sizes]
@@ -203,19 +203,8 @@ def _grid_kpis(resolver) -> list:
 
 def _grid_body(rows: list[GridRow], columns: int) -> SafeString:
     """The grid's agent groups, one <tbody> per agent (`agent_group_html`), in the rows' order."""
-    return mark_safe(  # every part escaped by agent_group_html or figure_row_html
-        "".join(
-            agent_group_html(
-                label=row.label,
-                url=row.url,
-                missed=row.missed_count,
-                cells=row.cells,
-                details=row.details,
-                columns=columns,
-            )
-            for row in rows
-        )
-    )
+    # Every part escaped by agent_group_html or figure_row_html.
+    return mark_safe("".join(agent_group_html(row, columns) for row in rows))
 
 
 def _needs_coaching(rows: list[GridRow], *, can_review: bool) -> SafeString:
@@ -223,17 +212,9 @@ def _needs_coaching(rows: list[GridRow], *, can_review: bool) -> SafeString:
     start a review of each when the viewer may (`can_review`)."""
     missed = sorted((row for row in rows if row.missed_count), key=lambda row: (-row.missed_count, row.label))
     review = reverse("review_new")
-    return mark_safe(  # every part escaped by coaching_item_html or figure_row_html
-        "".join(
-            coaching_item_html(
-                label=row.label,
-                url=row.url,
-                missed=row.missed_count,
-                missed_html=row.missed_html,
-                review_url=f"{review}?agent={row.agent.pk}" if can_review else "",
-            )
-            for row in missed
-        )
+    # Every part escaped by coaching_item_html or figure_row_html.
+    return mark_safe(
+        "".join(coaching_item_html(row, f"{review}?agent={row.agent.pk}" if can_review else "") for row in missed)
     )
 
 

@@ -373,12 +373,12 @@ def _kpi_texts(kpi: Kpi) -> tuple[str, str]:
     return texts
 
 
-def agent_group_html(*, label: str, url: str, missed: int, cells: str, details: str, columns: int) -> str:
-    """One agent's group of the dashboard's grid (kpis/team_dashboard.html): the row of figures and its details,
-    as one <tbody class="agent-group"> (static/js/table-sort.js sorts them whole). Built here rather than by the
-    template's loop, which cost a team of 100 ~15 ms per page; `cells` and `details` come escaped
-    (`figure_row_html`), the label is escaped here."""
-    name = escape(label)
+def agent_group_html(row, columns: int) -> str:
+    """One agent's group of the dashboard's grid (kpis/team_dashboard.html) from their `kpis.views.GridRow`: the row
+    of figures and its details, as one <tbody class="agent-group"> (static/js/table-sort.js sorts them whole). Built
+    here rather than by the template's loop, which cost a team of 100 ~15 ms per page; the cells and details come
+    escaped (`figure_row_html`), the label is escaped here."""
+    name, missed = escape(row.label), row.missed_count
     if missed:
         plural = "" if missed == 1 else "s"
         flag = (
@@ -389,27 +389,27 @@ def agent_group_html(*, label: str, url: str, missed: int, cells: str, details: 
         flag = '<span aria-hidden="true">–</span><span class="visually-hidden">no target missed</span>'
     return (
         f'\n    <tbody class="agent-group{" row-missed" if missed else ""}">\n      <tr>\n'
-        f'        <th scope="row" data-sort="{name}"><a href="{escape(url)}">{name}</a></th>\n'
+        f'        <th scope="row" data-sort="{name}"><a href="{escape(row.url)}">{name}</a></th>\n'
         f'        <td class="missed-count" data-label="Targets missed" data-sort="{missed}">{flag}</td>\n'
-        f"        {cells}\n      </tr>\n"
+        f"        {row.cells}\n      </tr>\n"
         f'      <tr class="row-details">\n        <td colspan="{columns}"><details><summary>Details'
-        f'<span class="visually-hidden"> of {name}</span>: target, n, interval, change</summary>{details}</details>'
+        f'<span class="visually-hidden"> of {name}</span>: target, n, interval, change</summary>{row.details}</details>'
         "</td>\n"
         "      </tr>\n    </tbody>\n    "
     )
 
 
-def coaching_item_html(*, label: str, url: str, missed: int, missed_html: str, review_url: str = "") -> str:
-    """One agent of the dashboard's needs-coaching list: who, how many targets they missed and which
-    (`missed_html`, escaped by `figure_row_html`), and with `review_url` a link to start a review of them. Built
-    here for the same reason as `agent_group_html`: a team of 100 can have 100 of them."""
-    name = escape(label)
+def coaching_item_html(row, review_url: str = "") -> str:
+    """One agent of the dashboard's needs-coaching list from their `kpis.views.GridRow`: who, how many targets they
+    missed and which (`missed_html`, escaped by `figure_row_html`), and with `review_url` a link to start a review
+    of them. Built here for the same reason as `agent_group_html`: a team of 100 can have 100 of them."""
+    name, missed = escape(row.label), row.missed_count
     review = (
         f' · <a href="{escape(review_url)}">Start a review<span class="visually-hidden"> of {name}</span></a>'
         if review_url
         else ""
     )
     return (
-        f'\n    <li><a href="{escape(url)}">{name}</a> missed {missed} target{"" if missed == 1 else "s"}:\n'
-        f"      {missed_html}\n      {review}</li>\n    "
+        f'\n    <li><a href="{escape(row.url)}">{name}</a> missed {missed} target{"" if missed == 1 else "s"}:\n'
+        f"      {row.missed_html}\n      {review}</li>\n    "
     )
