@@ -336,6 +336,12 @@ REST_FRAMEWORK = {
     ),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's three, the JSON one refusing numbers that overflow to infinity (config/api_parsers.py).
+    "DEFAULT_PARSER_CLASSES": (
+        "config.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ),
     "DEFAULT_FILTER_BACKENDS": ("django_filters.rest_framework.DjangoFilterBackend",),
     "DEFAULT_PAGINATION_CLASS": "config.api_pagination.PageNumberPagination",
     "EXCEPTION_HANDLER": "config.api_exceptions.exception_handler",
