@@ -385,6 +385,32 @@ def calibrations_visible(user: User):
     return sessions.filter(Q(team_id__in=led_team_ids(user)) | Q(reviewers=user)).distinct()
 
 
+def rubric_versions_visible(user: User):
+    """Rubric versions the user may name (score a ticket with, calibrate against): those of the rubrics they read.
+    Another team's version reads like a missing one."""
+    from kpis.quality.models import RubricVersion
+
+    return RubricVersion.objects.filter(rubric__in=rubrics_visible(user)).select_related("rubric")
+
+
+def calibration_tickets_choosable(user: User) -> QuerySet[Ticket]:
+    """Tickets a calibration session the user starts may hold: those of the teams they manage (the session's own
+    team, solved, with an agent, is checked by `calibration_create`). Another team's reads like a missing one."""
+    return Ticket.objects.filter(team__in=teams_managed(user))
+
+
+def calibration_reviewers_choosable(user: User) -> QuerySet[User]:
+    """Who a calibration session the user starts may invite: active leaders and reviewers of the teams they manage,
+    and admins. Anyone else (another team's agent, HR) reads like a missing user, and is never named back."""
+    teams = teams_managed(user)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(led_teams__in=teams) | Q(reviewer_roles__team__in=teams) | Q(is_staff=True))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def can_manage_calibration(user: User, session) -> bool:
     """Start a session, pick its tickets and reviewers, settle references: the team's leaders and admins."""
     return can_manage_team(user, session.team)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import scoping
 from accounts.models import Role, Team, User
-from tickets.models import SOLVED_STATUSES, Ticket
+from tickets.models import SOLVED_STATUSES
 
 from .models import OPTIONAL_STRATA, RubricCategory, RubricVersion, Stratum, VersionStatus
 from .sampling import week_start_of
@@ -177,18 +177,14 @@ class CalibrationForm(forms.Form):
             .filter(Q(rubric__team__in=teams) | Q(rubric__team__isnull=True))
             .select_related("rubric")
         )
-        self.teams = teams
-        self.fields["reviewers"].queryset = (
-            User.objects.filter(is_active=True)
-            .filter(Q(led_teams__in=teams) | Q(reviewer_roles__team__in=teams) | Q(is_staff=True))
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
+        self.user = user
+        self.fields["reviewers"].queryset = scoping.calibration_reviewers_choosable(user)
 
     def clean_tickets(self):
         ids = [part for part in self.cleaned_data["tickets"].replace(",", " ").split() if part]
         # Looked up in the user's teams only: another team's ticket reads as unknown, like a missing one.
-        solved = Ticket.objects.filter(external_id__in=ids, status__in=SOLVED_STATUSES, team__in=self.teams)
+        choosable = scoping.calibration_tickets_choosable(self.user)
+        solved = choosable.filter(external_id__in=ids, status__in=SOLVED_STATUSES)
         tickets = {t.external_id: t for t in solved}
         missing = [i for i in ids if i not in tickets]
         if missing:

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import scoping
 from accounts.models import Team, User
 from kpis.quality.models import (
     OPTIONAL_STRATA,
@@ -46,6 +47,24 @@ QualityReviewKindField = _choice_field(QualityReviewKind, "QualityReviewKindEnum
 DisputeStatusField = _choice_field(DisputeStatus, "DisputeStatusEnum", "open → accepted or rejected")
 
 
+class ScopedWriteMixin:
+    """A serializer whose related fields take only what the caller may name (`scoped`: field → the
+    `accounts.scoping` rule giving its queryset for the request's user). Another team's object answers
+    "Invalid pk … - object does not exist." exactly as a missing one, and is never named back in an error.
+    Without a request in the context (the schema generator) the fields keep their empty querysets."""
+
+    scoped: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:
+            return
+        for name, rule in self.scoped.items():
+            field = self.fields[name]
+            getattr(field, "child_relation", field).queryset = rule(request.user)
+
+
 class CategorySerializer(serializers.ModelSerializer):
     scale = serializers.ChoiceField(choices=RatingScale.choices)
     points = serializers.IntegerField(read_only=True, help_text="Ratings run 1..points (binary: 1 no, 2 yes).")
@@ -76,9 +95,10 @@ class RubricVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RubricSerializer(serializers.ModelSerializer):
+class RubricSerializer(ScopedWriteMixin, serializers.ModelSerializer):
     versions = RubricVersionSerializer(many=True, read_only=True)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none(), allow_null=True, required=False)
+    scoped = {"team": scoping.rubric_teams_writable}
 
     class Meta:
         model = Rubric
@@ -141,12 +161,13 @@ class QualityReviewSerializer(serializers.ModelSerializer):
         return review.disputes.filter(status="open").exists()
 
 
-class QualityReviewWriteSerializer(serializers.Serializer):
-    ticket = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all(), required=False)
-    rubric_version = serializers.PrimaryKeyRelatedField(queryset=RubricVersion.objects.all(), required=False)
+class QualityReviewWriteSerializer(ScopedWriteMixin, serializers.Serializer):
+    ticket = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.none(), required=False)
+    rubric_version = serializers.PrimaryKeyRelatedField(queryset=RubricVersion.objects.none(), required=False)
     scores = ScoreInputSerializer(many=True)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
     submit = serializers.BooleanField(default=False, help_text="false: save a draft only the reviewer sees.")
+    scoped = {"ticket": scoping.quality_tickets_reviewable, "rubric_version": scoping.rubric_versions_visible}
 
 
 class AssignmentItemSerializer(serializers.ModelSerializer):
@@ -176,14 +197,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssignmentDrawSerializer(serializers.Serializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+class AssignmentDrawSerializer(ScopedWriteMixin, serializers.Serializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
     week_start = serializers.DateField(help_text="A Monday.")
     per_agent = serializers.IntegerField(min_value=1, max_value=50)
     strata = serializers.ListField(
         child=serializers.ChoiceField(choices=list(OPTIONAL_STRATA)), required=False, default=list
     )
     seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**62, default=None)
+    scoped = {"team": scoping.teams_managed}
 
 
 class CalibrationSerializer(serializers.ModelSerializer):
@@ -193,12 +215,18 @@ class CalibrationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_by", "created_at"]
 
 
-class CalibrationWriteSerializer(serializers.Serializer):
+class CalibrationWriteSerializer(ScopedWriteMixin, serializers.Serializer):
     title = serializers.CharField(max_length=160)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
-    rubric_version = serializers.PrimaryKeyRelatedField(queryset=RubricVersion.objects.all())
-    tickets = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all(), many=True)
-    reviewers = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
+    rubric_version = serializers.PrimaryKeyRelatedField(queryset=RubricVersion.objects.none())
+    tickets = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.none(), many=True)
+    reviewers = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), many=True)
+    scoped = {
+        "team": scoping.teams_managed,
+        "rubric_version": scoping.rubric_versions_visible,
+        "tickets": scoping.calibration_tickets_choosable,
+        "reviewers": scoping.calibration_reviewers_choosable,
+    }
 
 
 class CalibrationScoreSerializer(serializers.Serializer):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accounts import scoping
 from config.api_permissions import ApiViewMixin
 from kpis.quality import services
-from kpis.quality.models import QualityReviewKind, RubricVersion, VersionStatus
+from kpis.quality.models import QualityReviewKind, VersionStatus
 from kpis.quality.selectors import calibration_results, with_open_dispute
 
 from .serializers import (
@@ -57,7 +57,7 @@ class RubricViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
         )
 
     def create(self, request, *args, **kwargs):
-        serializer = RubricSerializer(data=request.data)
+        serializer = RubricSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         rubric = services.rubric_create(
             actor=request.user, name=serializer.validated_data["name"], team=serializer.validated_data.get("team")
@@ -152,18 +152,16 @@ class QualityReviewViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMix
         responses={201: QualityReviewSerializer},
     )
     def create(self, request, *args, **kwargs):
-        serializer = QualityReviewWriteSerializer(data=request.data)
+        serializer = QualityReviewWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         errors = {name: ["This field is required."] for name in ("ticket", "rubric_version") if name not in data}
         if errors:
             return Response({"detail": "Invalid input; nothing was written.", "errors": errors}, status=400)
-        ticket = get_object_or_404(scoping.quality_tickets_reviewable(request.user), pk=data["ticket"].pk)
-        version = get_object_or_404(RubricVersion.objects.select_related("rubric"), pk=data["rubric_version"].pk)
         review = services.quality_review_create(
             reviewer=request.user,
-            ticket=ticket,
-            rubric_version=version,
+            ticket=data["ticket"],
+            rubric_version=data["rubric_version"],
             scores=scores_input(data["scores"]),
             summary=data["summary"],
             submit=data["submit"],
@@ -180,7 +178,7 @@ class QualityReviewViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMix
     )
     def partial_update(self, request, *args, **kwargs):
         review = self.get_object()
-        serializer = QualityReviewWriteSerializer(data=request.data)
+        serializer = QualityReviewWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         review = services.quality_review_update(
@@ -224,7 +222,7 @@ class AssignmentViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin)
         responses={201: AssignmentSerializer},
     )
     def create(self, request, *args, **kwargs):
-        serializer = AssignmentDrawSerializer(data=request.data)
+        serializer = AssignmentDrawSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         assignment = services.assignment_draw(actor=request.user, **serializer.validated_data)
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
@@ -251,7 +249,7 @@ class CalibrationViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin
         responses={201: CalibrationSerializer},
     )
     def create(self, request, *args, **kwargs):
-        serializer = CalibrationWriteSerializer(data=request.data)
+        serializer = CalibrationWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         session = services.calibration_create(actor=request.user, **serializer.validated_data)
         return Response(CalibrationSerializer(session).data, status=status.HTTP_201_CREATED)
