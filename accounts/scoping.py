@@ -670,6 +670,18 @@ def customers_visible(user: User):
     return Customer.objects.filter(pk__in=served.values("customer_id"))
 
 
+def customers_nameable(user: User | None):
+    """Customers a writer's tickets and survey responses may name: any, for the system (None), admins and customer
+    writers; for anyone else, the customers they already see (`customers_visible`). Naming another reads exactly
+    like naming one that does not exist: a write never widens what its writer reads (a leader's ticket naming a
+    customer their teams never served would have shown them that customer's MRR)."""
+    from tickets.customers.models import Customer
+
+    if user is None or manages_customers(user):
+        return Customer.objects.all()
+    return customers_visible(user)
+
+
 def sees_customer_pages(user: User) -> bool:
     """The customers pages (list, detail) are for those who see revenue: leaders, admins, customer writers."""
     return sees_revenue(user)

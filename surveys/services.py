@@ -52,7 +52,7 @@ def survey_responses_upsert(*, records: Sequence[dict[str, Any]], actor) -> Upse
         {t.external_id: t for t in tickets.filter(external_id__in=ticket_keys)}, scope.allows_ticket
     )
     names = ScopedNames(records, scope)
-    customers = CustomerNames(records)
+    customers = CustomerNames(records, actor)
     external_ids = [str(r.get("external_id") or "").strip() for r in records]
     existing = {
         r.external_id: r for r in SurveyResponse.objects.filter(external_id__in=external_ids).select_related("team")

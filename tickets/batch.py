@@ -189,19 +189,32 @@ def resolve_reference(
 CUSTOMER_KEY = "customer_external_id"
 
 
-def unknown_customer_message(value: Any) -> str:
-    return f"No customer with external id “{value}”; upsert it first at /api/v1/customers/."
+def unknown_customer_message(value: Any, *, any_customer: bool = True) -> str:
+    """The error of a customer a record names that is not stored or, for a writer who may not name every customer
+    (`any_customer` False: a leader), not among their teams' customers: the same words for both."""
+    if any_customer:
+        return f"No customer with external id “{value}”; upsert it first at /api/v1/customers/."
+    return (
+        f"No customer with external id “{value}” among your teams' customers; a customer new to your teams is "
+        "linked by the helpdesk sync, an admin or a customer manager."
+    )
 
 
 class CustomerNames:
-    """The customers a batch names by external id (one query). Customers are org-wide accounts, not a team's:
-    any writer may name any customer, and a name that is not stored is a field error (never created here)."""
+    """The customers a batch names by external id (one query), among those its writer may name
+    (`accounts.scoping.customers_nameable`; `actor` None is the system): a name that is not stored, or names a
+    customer outside the writer's reach, is the same field error (customers are never created here)."""
 
-    def __init__(self, records: Sequence[dict[str, Any]]) -> None:
-        from tickets.customers.models import Customer
+    def __init__(self, records: Sequence[dict[str, Any]], actor) -> None:
+        from accounts.scoping import customers_nameable, manages_customers
 
         keys = {str(r.get(CUSTOMER_KEY)).strip() for r in records if r.get(CUSTOMER_KEY) not in (None, "")}
-        self.by_key = dict(Customer.objects.filter(external_id__in=keys).values_list("external_id", "pk"))
+        self.by_key: dict[str, int] = {}
+        self.any_customer = True
+        if keys:  # (no query, permission checks included, for a batch naming none)
+            nameable = customers_nameable(actor).filter(external_id__in=keys)
+            self.by_key = dict(nameable.values_list("external_id", "pk"))
+            self.any_customer = actor is None or manages_customers(actor)
 
     def customer_id(self, record: dict[str, Any], index: int, errors: dict[int, ErrorMap], *, otherwise: int | None):
         """The customer id a record names: the key absent → `otherwise`; null or blank → None (cleared)."""
@@ -212,7 +225,7 @@ class CustomerNames:
             return None
         found = self.by_key.get(str(raw).strip())
         if found is None:
-            add_error(errors, index, CUSTOMER_KEY, unknown_customer_message(raw))
+            add_error(errors, index, CUSTOMER_KEY, unknown_customer_message(raw, any_customer=self.any_customer))
         return found
 
 

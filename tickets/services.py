@@ -79,7 +79,7 @@ def tickets_upsert(*, records: Sequence[dict[str, Any]], actor) -> UpsertResult:
     errors: dict[int, dict[str, list[str]]] = {}
     check_batch(records, errors)
     names = ScopedNames(records, scope)
-    customers = CustomerNames(records)
+    customers = CustomerNames(records, actor)
     external_ids = [str(r.get("external_id") or "").strip() for r in records]
     existing = {t.external_id: t for t in Ticket.objects.filter(external_id__in=external_ids).select_related("team")}
 

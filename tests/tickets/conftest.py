@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.factories import AgentFactory
+from tests.factories import AgentFactory, TicketFactory
 from tickets.customers.models import Customer
 
 
@@ -44,3 +44,10 @@ def sample_agents(team, other_team, sample_customer):
             username="carol", email="carol@example.com", first_name="Carol", last_name="Smith", team=other_team
         ),
     }
+
+
+@pytest.fixture
+def customer_of_falcons(sample_agents, sample_customer):
+    """The sample customer is one Falcons serve: the helpdesk sync (the system) linked ticket SYNC-1 of Alice's to it.
+    A leader's import names only the customers their teams serve (accounts.scoping.customers_nameable)."""
+    return TicketFactory(external_id="SYNC-1", agent=sample_agents["alice"], customer=sample_customer)

@@ -258,11 +258,29 @@ def test_create_missing_creates_agents_and_teams_it_reports(people):
     assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["3001", "3003", "3004", "3006"]
 
 
-def test_leader_scope_turns_other_teams_rows_into_errors(people, leader):
+def test_leader_scope_turns_other_teams_rows_into_errors(people, leader, customer_of_falcons):
     report = run("zendesk_tickets.csv", profile="zendesk", actor=leader)
 
     assert [str(e) for e in report.errors] == ["line 6, column 'Group': team: No team “Owls”."]
-    assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["1001", "1002", "1003", "1004"]
+    tickets = ["1001", "1002", "1003", "1004", "SYNC-1"]
+    assert sorted(Ticket.objects.values_list("external_id", flat=True)) == tickets
+
+
+def test_a_leaders_import_names_only_their_teams_customers_by_id_or_by_name(people, leader, sample_customer):
+    """Customer Ltd (CRM-7) is no customer of Falcons yet: the leader's rows naming it, by name as Zendesk's export
+    does, are told it does not exist among their teams' customers, and its external id is never shown."""
+    report = run("zendesk_tickets.csv", profile="zendesk", actor=leader)
+
+    customer_errors = [str(e) for e in report.errors if e.field == "customer_external_id"]
+    assert customer_errors and all(
+        error.endswith(
+            "customer_external_id: No customer with external id “Customer Ltd” among your teams' customers; a "
+            "customer new to your teams is linked by the helpdesk sync, an admin or a customer manager."
+        )
+        for error in customer_errors
+    )
+    assert not any("CRM-7" in str(e) for e in report.errors)
+    assert not Ticket.objects.filter(customer=sample_customer).exists()
 
 
 def test_an_agent_name_shared_by_two_agents_is_not_guessed(people, other_team):

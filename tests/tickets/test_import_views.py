@@ -55,7 +55,9 @@ def test_leader_sees_the_form_without_create_missing(client, leader):
     assert "create_missing" not in html
 
 
-def test_leader_upload_runs_the_task_and_shows_the_result(client, leader, people, django_capture_on_commit_callbacks):
+def test_leader_upload_runs_the_task_and_shows_the_result(
+    client, leader, people, customer_of_falcons, django_capture_on_commit_callbacks
+):
     client.force_login(leader)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, "zendesk_mixed.csv")
@@ -65,7 +67,7 @@ def test_leader_upload_runs_the_task_and_shows_the_result(client, leader, people
     assert response["Location"] == reverse("import_detail", args=[run.pk])
     assert (run.status, run.created_by, run.rows_total, run.rows_done) == ("succeeded", leader, 10, 10)
     assert (run.rows_created, run.rows_updated, run.rows_unchanged, run.rows_failed) == (2, 0, 0, 8)
-    assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["3001", "3006"]
+    assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["3001", "3006", "SYNC-1"]
 
     page = client.get(reverse("import_detail", args=[run.pk])).content.decode()
     assert 'http-equiv="refresh"' not in page
@@ -81,7 +83,9 @@ def test_leader_upload_runs_the_task_and_shows_the_result(client, leader, people
     assert len(lines) == 9
 
 
-def test_leader_rows_of_other_teams_are_errors(client, leader, people, django_capture_on_commit_callbacks):
+def test_leader_rows_of_other_teams_are_errors(
+    client, leader, people, customer_of_falcons, django_capture_on_commit_callbacks
+):
     client.force_login(leader)
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, "zendesk_tickets.csv")

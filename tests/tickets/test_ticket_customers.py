@@ -2,6 +2,7 @@
 organisation / company column of an import, and by the helpdesk connectors (which create the customer)."""
 
 import datetime as dt
+import json
 
 import pytest
 from rest_framework.test import APIClient
@@ -20,6 +21,12 @@ pytestmark = pytest.mark.django_db
 
 AT = "2026-03-02T09:00:00+01:00"
 UNKNOWN = "No customer with external id “NOPE-9”; upsert it first at /api/v1/customers/."
+# What a writer who may not name every customer (a leader) is told, of a missing customer and of one their teams
+# never served alike.
+NOT_OURS = (
+    "No customer with external id “{}” among your teams' customers; a customer new to your teams is linked by the "
+    "helpdesk sync, an admin or a customer manager."
+)
 
 
 @pytest.fixture
@@ -37,6 +44,14 @@ def leader_api(leader, agent):
     client = APIClient()
     client.force_authenticate(user=leader)
     return client
+
+
+@pytest.fixture
+def served(agent, acme, globex):
+    """Acme and Globex are customers of the leader's team: the helpdesk sync linked a ticket of each (as the
+    system). A leader names only the customers their teams serve."""
+    for customer in (acme, globex):
+        TicketFactory(external_id=f"SYNC-{customer.external_id}", agent=agent, customer=customer)
 
 
 def ticket(**overrides):
@@ -58,6 +73,11 @@ def survey(**overrides):
     return record
 
 
+def json_with(data, old: str, new: str):
+    """`data` with every `old` text replaced by `new` (an answer about one id read as about another)."""
+    return json.loads(json.dumps(data, ensure_ascii=False).replace(old, new))
+
+
 def rows():
     """Every ticket and response with its customer's external id (what a refused write must leave as it was)."""
     return (
@@ -69,7 +89,7 @@ def rows():
 # ---- API ------------------------------------------------------------------------------------------
 
 
-def test_a_ticket_names_changes_keeps_and_clears_its_customer_through_the_api(leader_api, acme, globex):
+def test_a_ticket_names_changes_keeps_and_clears_its_customer_through_the_api(leader_api, acme, globex, served):
     created = leader_api.post("/api/v1/tickets/", ticket(customer_external_id="ACME-001"), format="json")
     assert created.status_code == 201, created.content
     assert created.json()["customer_external_id"] == "ACME-001"
@@ -90,7 +110,7 @@ def test_a_ticket_names_changes_keeps_and_clears_its_customer_through_the_api(le
     assert leader_api.get(f"/api/v1/tickets/{pk}/").json()["customer_external_id"] is None
 
 
-def test_an_unknown_customer_is_a_field_error_and_nothing_is_written(leader_api, acme):
+def test_an_unknown_customer_is_a_field_error_and_nothing_is_written(leader_api, acme, served):
     leader_api.post("/api/v1/tickets/", ticket(customer_external_id="ACME-001"), format="json")
     pk = Ticket.objects.get(external_id="ZD-1").pk
     before = rows()
@@ -112,14 +132,55 @@ def test_an_unknown_customer_is_a_field_error_and_nothing_is_written(leader_api,
     response = leader_api.post("/api/v1/survey-responses/", survey(customer_external_id="NOPE-9"), format="json")
 
     assert single.status_code == patch.status_code == bulk.status_code == response.status_code == 400
-    assert single.json()["errors"] == {"customer_external_id": [UNKNOWN]}
-    assert patch.json()["errors"] == {"customer_external_id": [UNKNOWN]}
-    assert bulk.json()["errors"] == {"1": {"customer_external_id": [UNKNOWN]}}  # all or nothing: ZD-3 not written
-    assert response.json()["errors"] == {"customer_external_id": [UNKNOWN]}
+    unknown = NOT_OURS.format("NOPE-9")
+    assert single.json()["errors"] == {"customer_external_id": [unknown]}
+    assert patch.json()["errors"] == {"customer_external_id": [unknown]}
+    assert bulk.json()["errors"] == {"1": {"customer_external_id": [unknown]}}  # all or nothing: ZD-3 not written
+    assert response.json()["errors"] == {"customer_external_id": [unknown]}
     assert rows() == before
+    # The system (a sync, the operator's shell) and a customer writer are pointed at the customers API.
+    with pytest.raises(BatchValidationError) as by_system:
+        tickets_upsert(records=[ticket(external_id="ZD-4", customer_external_id="NOPE-9")], actor=None)
+    assert by_system.value.errors == {0: {"customer_external_id": [UNKNOWN]}}
 
 
-def test_a_survey_response_takes_its_tickets_customer_unless_it_names_one(leader_api, acme, globex):
+def test_a_leader_naming_a_customer_their_teams_never_served_is_told_it_does_not_exist_and_still_cannot_read_it(
+    leader, leader_api, acme, globex
+):
+    """A leader's ticket naming a customer would make it "served" by their team, MRR and all: only the customers
+    their teams already serve can be named, and another reads exactly like a missing one (API, bulk, survey
+    responses, PATCH of their own ticket)."""
+    TicketFactory(external_id="SYNC-1", agent=leader.led_teams.get().agents.get(), customer=acme)
+    own = leader_api.post("/api/v1/tickets/", ticket(customer_external_id="ACME-001"), format="json")
+    assert own.status_code == 201, own.content
+    before = rows()
+    assert leader_api.get("/api/v1/customers/GLX-2/").status_code == 404
+
+    answers = {}
+    for external_id in ("GLX-2", "NOPE-9"):
+        answers[external_id] = [
+            leader_api.post(
+                "/api/v1/tickets/", ticket(external_id="ZD-2", customer_external_id=external_id), format="json"
+            ),
+            leader_api.patch(
+                f"/api/v1/tickets/{own.json()['id']}/", {"customer_external_id": external_id}, format="json"
+            ),
+            leader_api.post(
+                "/api/v1/tickets/bulk/",
+                {"records": [ticket(external_id="ZD-3", customer_external_id=external_id)]},
+                format="json",
+            ),
+            leader_api.post("/api/v1/survey-responses/", survey(customer_external_id=external_id), format="json"),
+        ]
+    for globex_answer, missing_answer in zip(answers["GLX-2"], answers["NOPE-9"], strict=True):
+        assert globex_answer.status_code == missing_answer.status_code == 400
+        assert globex_answer.json() == json_with(missing_answer.json(), "NOPE-9", "GLX-2")
+    assert rows() == before
+    assert leader_api.get("/api/v1/customers/GLX-2/").status_code == 404
+    assert leader_api.get("/api/v1/customers/GLX-2/mrr-history/").status_code == 404
+
+
+def test_a_survey_response_takes_its_tickets_customer_unless_it_names_one(leader_api, acme, globex, served):
     leader_api.post("/api/v1/tickets/", ticket(customer_external_id="ACME-001"), format="json")
 
     inherited = leader_api.post("/api/v1/survey-responses/", survey(), format="json")

@@ -27,13 +27,12 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from accounts.audit import audit_record
-from accounts.scoping import manages_customers, record_write_scope
+from accounts.scoping import customers_nameable, manages_customers, record_write_scope
 from config.errors import BatchValidationError
 from kpis.services import snapshots_refresh_dirty
 from surveys.models import Kind, SurveyResponse
 from surveys.services import survey_responses_upsert
 from tickets.batch import CUSTOMER_KEY, MAX_BATCH_SIZE, NOT_A_WRITER
-from tickets.customers.models import Customer
 from tickets.customers.services import NOT_A_CUSTOMER_WRITER, customers_upsert
 from tickets.models import BusinessSecondsSource, Ticket
 from tickets.services import TICKET_HELPDESK_BUSINESS_FIELDS, TICKET_WRITE_FIELDS, tickets_upsert
@@ -427,13 +426,12 @@ class _ChunkImporter:
         cells = {str(v[CUSTOMER_KEY]).strip() for v in values if v.get(CUSTOMER_KEY)}
         if not cells:
             return {}
-        found = {
-            key: key for key in Customer.objects.filter(external_id__in=cells).values_list("external_id", flat=True)
-        }
+        # Among the customers the importer may name (a leader: their teams'), so that a name never reveals another
+        # customer's external id, nor that several share it.
+        customers = customers_nameable(self.actor)
+        found = {key: key for key in customers.filter(external_id__in=cells).values_list("external_id", flat=True)}
         by_name: dict[str, list[str]] = {}
-        named = Customer.objects.annotate(lowered=Lower("name")).filter(
-            lowered__in={c.lower() for c in cells - set(found)}
-        )
+        named = customers.annotate(lowered=Lower("name")).filter(lowered__in={c.lower() for c in cells - set(found)})
         for name, external_id in named.values_list("lowered", "external_id"):
             by_name.setdefault(name, []).append(external_id)
         for cell in cells - set(found):
