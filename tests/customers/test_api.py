@@ -41,7 +41,9 @@ def test_an_agent_sees_the_customers_of_their_tickets_without_revenue(customers,
     assert listed(other_agent) == {}
     detail = api(agent).get(URL + "ACME/")
     assert detail.status_code == 200 and detail.json()["mrr"] is None
-    assert api(agent).get(URL + "ACME/mrr-history/").status_code == 404
+    history, missing = api(agent).get(URL + "ACME/mrr-history/"), api(agent).get(URL + "NOPE/mrr-history/")
+    assert history.status_code == missing.status_code == 404
+    assert history.json() == missing.json() == {"detail": "No Customer matches the given query."}
 
 
 def test_hr_sees_no_customer(customers, hr):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from accounts import scoping
 from config.api_permissions import ApiViewMixin, CanWriteCustomers
 from tickets.batch import MAX_BATCH_SIZE
+from tickets.customers.models import Customer
 from tickets.customers.selectors import customer_mrr_history
 from tickets.customers.services import customers_upsert
 
@@ -65,9 +66,11 @@ class CustomerViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     @action(detail=True, methods=["get"], url_path="mrr-history", filterset_class=None, pagination_class=None)
     def mrr_history(self, request, *args, **kwargs):
-        customer = self.get_object()
         if not scoping.sees_revenue(request.user):
-            raise Http404
+            # No revenue for this reader (an agent): every customer's history reads as missing, in the words a
+            # missing customer gets, whether or not they see the customer itself.
+            raise Http404(f"No {Customer._meta.object_name} matches the given query.")
+        customer = self.get_object()
         return Response(MrrChangeSerializer(customer_mrr_history(customer=customer), many=True).data)
 
     @action(detail=False, methods=["post"], url_path="bulk", filterset_class=None, pagination_class=None)
