@@ -49,6 +49,11 @@ class ImportForm(forms.Form):
     create_missing = forms.BooleanField(
         label="Create agents and teams the file names but Pulse does not know", required=False
     )
+    strict = forms.BooleanField(
+        label="All or nothing: if any row is refused, write none of the file",
+        required=False,
+        help_text="Otherwise the good rows are written and the bad ones listed, to fix and import again.",
+    )
     dry_run = forms.BooleanField(label="Dry run: check every row, write nothing", required=False)
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -118,5 +123,6 @@ class ImportForm(forms.Form):
             "mapping_file": data["mapping_file"] if data["profile"] == MAPPING else None,
             "create_missing": data.get("create_missing", False),
             "dry_run": data["dry_run"],
+            "strict": data["strict"],
             "timezone_name": data["timezone"],
         }

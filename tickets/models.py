@@ -178,6 +178,8 @@ class ImportRun(models.Model):
     original_name = models.CharField(max_length=255, blank=True)
     create_missing = models.BooleanField(default=False)
     dry_run = models.BooleanField(default=False)
+    # All or nothing: one refused row and the whole file is rolled back (the shell's --strict).
+    strict = models.BooleanField(default=False)
     timezone = models.CharField(max_length=64, blank=True, help_text="Overrides the profile's time zone.")
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
     message = models.TextField(blank=True, help_text="Why the run stopped or failed, what is kept, how to resume.")

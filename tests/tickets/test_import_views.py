@@ -97,6 +97,38 @@ def test_leader_rows_of_other_teams_are_errors(
     assert error_row("6", "Group", "Owls", "team: No team “Owls”.") in page
 
 
+def test_all_or_nothing_writes_none_of_a_file_with_a_refused_row_and_says_why(
+    client, leader, admin_user, people, customer_of_falcons, django_capture_on_commit_callbacks
+):
+    client.force_login(leader)
+    assert (
+        "All or nothing: if any row is refused, write none of the file"
+        in client.get(reverse("imports")).content.decode()
+    )
+    before = sorted(Ticket.objects.values_list("external_id", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "zendesk_tickets.csv", strict="on")
+
+    run = ImportRun.objects.get()
+    assert (run.strict, run.status, run.rows_created, run.rows_updated, run.rows_failed) == (True, "failed", 0, 0, 1)
+    assert sorted(Ticket.objects.values_list("external_id", flat=True)) == before  # 1001-1004 not written
+    assert run.message == (
+        "All or nothing: line 6 was refused (team: No team “Owls”.), so nothing was written. Fix the rows listed "
+        "below and import the file again."
+    )
+    page = client.get(reverse("import_detail", args=[run.pk])).content.decode()
+    assert ", all or nothing." in page and "Status: Failed" in page
+    assert error_row("6", "Group", "Owls", "team: No team “Owls”.") in page
+
+    # The same file is clean for an admin (every team is theirs): under the same option it is written whole.
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "zendesk_tickets.csv", strict="on")
+    run = ImportRun.objects.latest("pk")
+    assert (run.strict, run.status, run.rows_created, run.rows_failed, run.message) == (True, "succeeded", 5, 0, "")
+    assert Ticket.objects.filter(external_id__in=["1001", "1002", "1003", "1004", "1005"]).count() == 5
+
+
 def test_a_running_import_refreshes_itself(client, leader):
     run = ImportRun.objects.create(created_by=leader, kind="tickets", profile="zendesk", file="imports/x.csv",
                                    original_name="x.csv", status="running", rows_total=400, rows_done=100)  # fmt: skip

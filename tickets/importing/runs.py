@@ -32,6 +32,7 @@ def import_run_create(
     mapping_file: UploadedFile | None = None,
     create_missing: bool = False,
     dry_run: bool = False,
+    strict: bool = False,
     timezone_name: str = "",
 ) -> ImportRun:
     """Store the uploaded file and options, and run the import in a Celery task after commit.
@@ -44,6 +45,7 @@ def import_run_create(
         profile="" if mapping_file else profile,
         create_missing=create_missing and is_admin(created_by),
         dry_run=dry_run,
+        strict=strict,
         timezone=timezone_name,
         original_name=Path(file.name).name[:255],
     )
@@ -106,6 +108,7 @@ def import_run_execute(*, import_run_id: int) -> ImportRun:
             profile=profile,
             create_missing=run.create_missing,
             dry_run=run.dry_run,
+            strict=run.strict,
             errors_csv=errors_path,
             progress=progress,
             actor=user,
@@ -128,7 +131,15 @@ def import_run_execute(*, import_run_id: int) -> ImportRun:
             finished_at=timezone.now(),
         )
     else:
-        _finish(run, report, errors_name, errors_path, status=ImportRun.RunStatus.SUCCEEDED)
+        if report.aborted:  # all or nothing, and a row was refused: the file was rolled back
+            first = report.errors[0]
+            message = (
+                f"All or nothing: line {first.line} was refused ({first.field}: {first.message}), so nothing was "
+                f"written. Fix the rows listed below and import the file again."
+            )
+            _finish(run, report, errors_name, errors_path, status=ImportRun.RunStatus.FAILED, message=message)
+        else:
+            _finish(run, report, errors_name, errors_path, status=ImportRun.RunStatus.SUCCEEDED)
     run.refresh_from_db()
     return run
 

@@ -237,7 +237,7 @@ def _stopped_message(stop: ImportFileError, report: ImportReport) -> str:
     """What stopped the import, what of the file is kept, and how to finish it."""
     line = stop.line or report.last_line + 1
     if report.strict:
-        kept = "Nothing was written: --strict rolls the whole file back."
+        kept = "Nothing was written: all or nothing (--strict) rolls the whole file back."
     elif report.dry_run:
         kept = f"Dry run: nothing was written; the {report.rows_read} rows before it were checked."
     elif not report.rows_read:
