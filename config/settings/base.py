@@ -30,6 +30,16 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# The `make run` demo on SQLite serves a few people at once, and pages write too (sessions, audit, notifications
+# read): a transaction takes the write lock when it begins (IMMEDIATE: two requests never both hold a read lock and
+# fail upgrading it with "database is locked"), waits up to 20 s for it, and readers never block the writer (WAL).
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 # The snapshot covering indexes INCLUDE the summed columns on PostgreSQL; SQLite (the `make run` demo) builds
 # them without, which Django notes on every command (models.W040) — expected there, so not shown.
 SILENCED_SYSTEM_CHECKS = ["models.W040"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []
