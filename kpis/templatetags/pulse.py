@@ -303,6 +303,15 @@ def figure_row_html(
         value, target = escape(value_text), escape(target_text_)
         css = STATUS_CLASSES.get(status, "status-no_data")
         label = STATUS_LABELS_HTML.get(status, NO_VALUE)
+        # A time KPI shown as its median or p90 while its target judges another statistic (the mean, say): the
+        # value in the cell is not the one judged, so the cell has no status mark or colour, and its status is said
+        # with the statistic and value it judged ("Missed on the mean (1 h 5 min)"), never beside another number.
+        judged_by = figure.target.statistic if has_target and kpi.has_distribution else statistic
+        marked = has_target and judged_by == statistic
+        if has_target and not marked:
+            css = "status-other-statistic"
+            judged_text = escape(format_value(kpi, statistic_value(figure, judged_by)))
+            label = f"{label} on the {STATISTIC_WORDS[judged_by]} ({judged_text})"
         change = f"{TREND_SYMBOLS.get(trend, '')} {escape(format_change(kpi, figure.change))}" if trend else ""
         disputed = _disputed_text(figure)
         disputed_mark = _disputed_mark(figure) if disputed else ""
@@ -322,7 +331,7 @@ def figure_row_html(
             detail += f" · {change} against the previous period ({trend_text})"
         cells.append(
             f'<td class="figure {css}{" figure-low" if low else ""}" {data_label}{sort}>\n'
-            f'  <span class="cell-line">{symbol if has_target else ""}<span class="value">{linked}</span>'
+            f'  <span class="cell-line">{symbol if marked else ""}<span class="value">{linked}</span>'
             f"{low_mark}{disputed_mark}</span>\n"
             f'  <span class="cell-detail">{detail}</span>\n</td>'
         )
@@ -359,6 +368,8 @@ def figure_row_html(
 
 
 STATUS_CLASSES = {status: f"status-{status}" for status in STATUS_LABELS}
+# How a cell names the statistic its target judged when it shows another ("Missed on the mean (1 h 5 min)").
+STATISTIC_WORDS = {Statistic.MEAN: "mean", Statistic.MEDIAN: "median", Statistic.P90: "p90"}
 STATUS_LABELS_HTML = {status: escape(label) for status, label in STATUS_LABELS.items()}
 _KPI_TEXTS: dict[tuple[str, str], tuple[str, str]] = {}
 

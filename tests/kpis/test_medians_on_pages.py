@@ -437,3 +437,32 @@ def test_the_mean_grid_reads_the_agents_medians_only_when_a_target_judges_them(c
     assert html.escape(f"First Response Time {format_value('frt', sketched(3 * MINUTE))} (target median ≤ 2 min") in (
         alice.missed_html
     )
+
+
+def test_a_cell_showing_another_statistic_than_its_target_judges_carries_no_status_mark(client, medians):
+    """A mean target of 10 min: Alice's mean (14 min) missed it, her median (2 min 59 s) would not have. The median
+    grid shows 2 min 59 s with no ✗ and no colour, and says "Missed on the mean (14 min)"; the missed count and the
+    needs-coaching list are the target's, as on the mean grid; a median target's cell is marked on the median grid."""
+    team, _, _, leader = medians
+    frt_target(team, leader, Statistic.MEAN, 10)
+    client.force_login(leader)
+    url = reverse("team_dashboard", args=[team.pk])
+
+    mean_row = next(r for r in client.get(f"{url}?{PERIOD_QUERY}").context["rows"] if r.label == "Alice A")
+    median_page = client.get(f"{url}?{PERIOD_QUERY}&stat=median")
+    median_row = next(r for r in median_page.context["rows"] if r.label == "Alice A")
+    frt_cell = lambda cells: next(cell for cell in cells.split("</td>") if "First Response Time" in cell)  # noqa: E731
+
+    assert 'class="figure status-missed' in frt_cell(mean_row.cells) and "✗" in frt_cell(mean_row.cells)
+    cell = frt_cell(median_row.cells)
+    assert 'class="figure status-other-statistic' in cell and "status-symbol" not in cell
+    assert f">{format_value('frt', sketched(3 * MINUTE))}</a>" in cell
+    assert '<span class="status-label">Missed on the mean (14 min)</span>' in cell
+    assert median_row.missed_count == mean_row.missed_count == 1
+    assert "First Response Time 14 min (target ≤ 10 min, low sample)" in median_page.content.decode()
+
+    Target.objects.filter(kpi="frt").update(statistic=Statistic.MEDIAN, value=5 * MINUTE)
+    median_row = next(
+        r for r in client.get(f"{url}?{PERIOD_QUERY}&stat=median").context["rows"] if r.label == "Alice A"
+    )
+    assert 'class="figure status-met' in frt_cell(median_row.cells) and "✓" in frt_cell(median_row.cells)
