@@ -27,6 +27,7 @@ from tests.factories import (
 )
 from tests.quality.helpers import answers, published_rubric
 from tests.reviews.helpers import shared_review
+from tickets.customers.models import Customer
 from tickets.models import ImportRun, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -56,11 +57,22 @@ def world(transactional_db):
         AgentFactory(username="chloe", first_name="Chloé", last_name="Dubois", team=team),
         AgentFactory(username="dimitri", first_name="Dimitri", last_name="Papadopoulos", team=team),
     ]
+    # Customers (long names, some churned in the period) so the dashboard's outcomes panel shows its tables.
+    customers = [
+        Customer.objects.create(
+            external_id=f"CUST-{number:03d}",
+            name=f"Northwind Traders International Holdings {number}",
+            started_on=today - dt.timedelta(days=400),
+            churned_on=today - dt.timedelta(days=number) if number % 4 == 0 else None,
+        )
+        for number in range(1, 17)
+    ]
     for offset in range(1, 21):
         day = today - dt.timedelta(days=offset)
         for index, agent in enumerate(agents):
             for n in range(1 + (offset + index) % 3):
                 TicketFactory(
+                    customer=customers[(offset * 4 + index + n) % len(customers)],
                     agent=agent,
                     channel=("email", "chat", "phone")[(n + index) % 3],
                     category=("billing", "delivery", "returns")[(offset + n) % 3],
@@ -217,7 +229,7 @@ def role_pages(world):
         "lena": [*team_pages, *writer_pages, f"/imports/{run.pk}/"],
         "alice": ["/me/", f"/agents/{alice.pk}/kpis/csat/", "/reviews/", f"/reviews/{review.pk}/", "/accounts/token/"],
         "hanna": team_pages,
-        "adam": [*team_pages, *writer_pages, f"/imports/{run.pk}/"],
+        "adam": [*team_pages, *writer_pages, f"/imports/{run.pk}/", "/outcomes/", "/customers/"],
     }
     return {user: [*paths, *quality_pages(world)[user]] for user, paths in pages.items()}
 
