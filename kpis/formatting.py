@@ -124,6 +124,51 @@ def format_value(kpi_or_code: Kpi | str, value) -> str:
     return f"{_sign(number)}{abs(number):.{kpi.decimals}f}"
 
 
+def _number_text(kpi: Kpi, number: float, decimals: int) -> str:
+    """A number of a non-duration, non-count KPI as `format_value` writes it, with `decimals` decimals."""
+    text = f"{_sign(number)}{abs(number):.{decimals}f}"
+    if kpi.unit == Unit.PERCENT:
+        return f"{text} %"
+    if _is_signed_scale(kpi):
+        return format_signed(number, decimals)
+    return text
+
+
+def _exact_duration(seconds: float, decimals: int = 0) -> str:
+    """A duration with every part down to seconds ("1 h 0 min 8 s", "2 d 0 h 0 min 1 s"); `decimals` on seconds."""
+    total = abs(seconds)
+    step = 10**-decimals
+    total = math.floor(total / step + 0.5) * step  # half-up at the precision shown
+    days, rest = divmod(total, DAY)
+    hours, rest = divmod(rest, HOUR)
+    minutes, secs = divmod(rest, MINUTE)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min")]
+    while parts and not parts[0][0]:
+        parts.pop(0)  # leading zero parts say nothing; inner ones keep the reading exact ("1 h 0 min 8 s")
+    text = " ".join(f"{int(amount)} {unit}" for amount, unit in parts)
+    return _sign(seconds) + (f"{text} " if text else "") + f"{secs:.{decimals}f} s"
+
+
+def format_value_against(kpi_or_code: Kpi | str, value, target) -> str:
+    """`format_value` of a value held to `target`, with as much more precision as it takes to tell them apart when
+    they differ but would read alike: 3,607.5 s against 1 h reads "1 h 0 min 8 s", not "1 h"; 79.96 % against
+    80 % reads "79.96 %". A status beside a figure must be visible in its numbers."""
+    text = format_value(kpi_or_code, value)
+    if _missing(value) or _missing(target) or float(value) == float(target):
+        return text
+    kpi, value, target = kpi_of(kpi_or_code), float(value), float(target)
+    if text != format_value(kpi, target) or kpi.unit == Unit.COUNT:
+        return text
+    for extra in range(4):
+        if kpi.unit == Unit.SECONDS:
+            precise, other = _exact_duration(value, extra), _exact_duration(target, extra)
+        else:
+            precise, other = (_number_text(kpi, number, kpi.decimals + 1 + extra) for number in (value, target))
+        if precise != other:
+            return precise
+    return precise
+
+
 def format_change(kpi_or_code: Kpi | str, change) -> str:
     """A change against another period in the KPI's unit: "+3.2 pts", "−1 min 5 s", "+12 tickets", "0 s"."""
     if _missing(change):

@@ -21,6 +21,7 @@ from kpis.formatting import (
     format_scale,
     format_signed,
     format_value,
+    format_value_against,
 )
 from kpis.models import Statistic, TargetStatus, target_comparison_text
 from kpis.registry import Kpi
@@ -294,8 +295,11 @@ def figure_row_html(
         low = kpi.low_confidence(n)
         has_target = figure.target is not None
         shown = statistic_value(figure, statistic)
-        # The texts, formatted once; each escaped where it is put in the page.
-        value_text = format_value(kpi, shown)
+        judged_by = figure.target.statistic if has_target and kpi.has_distribution else statistic
+        marked = has_target and judged_by == statistic
+        # The texts, formatted once; each escaped where it is put in the page. A value shown beside its status reads
+        # apart from its target ("1 h 0 min 8 s", missed, against "≤ 1 h").
+        value_text = format_value_against(kpi, shown, figure.target_value) if marked else format_value(kpi, shown)
         mean_text = value_text if shown is value_number else format_value(kpi, value_number)
         target_text_ = target_text(figure) if has_target else ""
         interval_text_ = interval_text(figure)
@@ -306,11 +310,9 @@ def figure_row_html(
         # A time KPI shown as its median or p90 while its target judges another statistic (the mean, say): the
         # value in the cell is not the one judged, so the cell has no status mark or colour, and its status is said
         # with the statistic and value it judged ("Missed on the mean (1 h 5 min)"), never beside another number.
-        judged_by = figure.target.statistic if has_target and kpi.has_distribution else statistic
-        marked = has_target and judged_by == statistic
         if has_target and not marked:
             css = "status-other-statistic"
-            judged_text = escape(format_value(kpi, statistic_value(figure, judged_by)))
+            judged_text = escape(format_value_against(kpi, statistic_value(figure, judged_by), figure.target_value))
             label = f"{label} on the {STATISTIC_WORDS[judged_by]} ({judged_text})"
         change = f"{TREND_SYMBOLS.get(trend, '')} {escape(format_change(kpi, figure.change))}" if trend else ""
         disputed = _disputed_text(figure)
@@ -358,7 +360,7 @@ def figure_row_html(
             )
         if status == TargetStatus.MISSED:
             # The statistic the target judges, whichever the grid shows.
-            judged = escape(format_value(kpi, statistic_value(figure, figure.target.statistic)))
+            judged = escape(format_value_against(kpi, statistic_value(figure, judged_by), figure.target_value))
             low_text = ", low sample" if low else ""
             missed.append(SafeString(f'<span class="missed-kpi">{name} {judged} (target {target}{low_text})</span>'))
     details_html = f'<dl class="figure-details">{"".join(items)}\n</dl>' if details else ""

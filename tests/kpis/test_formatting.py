@@ -12,6 +12,7 @@ from kpis.formatting import (
     format_scale,
     format_target,
     format_value,
+    format_value_against,
     parse_duration_input,
     scale_error,
 )
@@ -139,3 +140,54 @@ def test_stored_seconds_are_shown_as_a_person_types_them(seconds, text):
 @given(st.integers(min_value=0, max_value=365 * 86400))
 def test_a_shown_duration_reads_back_to_the_same_seconds(seconds):
     assert parse_duration_input(duration_input_text(seconds)) == seconds
+
+
+# ---- a value beside its target -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "target", "text"),
+    [
+        ("frt", 3607.5, 3600, "1 h 0 min 8 s"),  # missed, and "1 h" would read as the target itself
+        ("frt", 3599.6, 3600, "59 min 59.6 s"),
+        ("frt", 3600.04, 3600, "1 h 0 min 0.04 s"),
+        ("frt", 90_000.4, 90_000, "1 d 1 h 0 min 0.4 s"),
+        ("frt", 30.4, 30, "30.4 s"),
+        ("csat", 79.96, 80, "79.96 %"),
+        ("nps", -0.2, 0, "−0.2"),
+        ("ces", 5.004, 5, "5.004"),
+        # Values that already read apart, or equal their target, read as everywhere else.
+        ("aht", 361, 360, "6 min 1 s"),
+        ("csat", 75, 80, "75.0 %"),
+        ("frt", 3600, 3600, "1 h"),
+        ("csat", 80.0, None, "80.0 %"),
+        ("csat", None, 80, "—"),
+    ],
+)
+def test_a_value_beside_its_target_reads_apart_from_it(kpi, value, target, text):
+    assert format_value_against(kpi, value, target) == text
+
+
+@given(
+    kpi=st.sampled_from([code for code, kpi in KPIS.items() if kpi.has_target]),
+    value=st.floats(min_value=-100, max_value=200_000, allow_nan=False),
+    target=st.floats(min_value=-100, max_value=200_000, allow_nan=False),
+)
+def test_a_value_reads_apart_from_its_target_unless_they_are_within_a_ten_thousandth(kpi, value, target):
+    text = format_value_against(kpi, value, target)
+    if abs(value - target) >= 1e-4 * max(1.0, abs(target)) * 10:
+        assert text != format_value_against(kpi, target, value) or value == target
+
+
+def test_a_grid_cell_and_the_needs_coaching_list_show_a_miss_by_seconds():
+    """3,607.5 s of first response against "≤ 1 h": the cell and the missed list say 1 h 0 min 8 s, not 1 h."""
+    from kpis.models import Target
+    from kpis.selectors import make_figure
+    from kpis.templatetags.pulse import figure_row_html
+
+    frt = KPIS["frt"]
+    figure = make_figure(frt, 3607.5 * 40, 40, target=Target(kpi="frt", value=3600, statistic="mean"))
+    html = figure_row_html({"frt": figure}, [frt])
+    assert figure.status == "missed"
+    assert '<span class="value">1 h 0 min 8 s</span>' in html.cells
+    assert html.missed == ['<span class="missed-kpi">First Response Time 1 h 0 min 8 s (target ≤ 1 h)</span>']
