@@ -156,3 +156,12 @@ def test_hr_and_admins_read_the_reviews_audit_trail_leaders_do_not(client, leade
     page = client.get(f"/reviews/{review.pk}/").content.decode()
     assert "Audit trail" in page
     assert "review.amended" in page and "Warm and precise, as discussed" in page
+
+
+def test_the_audit_trail_reads_as_fields_and_values_not_python_objects(client, leader, agent, hr):
+    review = shared_review(leader, agent)
+    client.force_login(hr)
+    page = client.get(f"/reviews/{review.pk}/").content.decode()
+    audit = page[page.index('id="audit"') :]
+    assert '<li><span class="field">Status</span>: shared</li>' in audit
+    assert "{&#x27;" not in audit and "{'" not in audit  # no dict text
