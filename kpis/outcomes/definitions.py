@@ -23,6 +23,15 @@ CENTS = Decimal("0.01")
 CURRENCY = "USD"
 
 
+def money_text(value, *, signed: bool = False) -> str:
+    """An amount as every page writes it: thousands separated, cents, the currency ("11,507.98 USD"); `signed` gives
+    a change its sign ("+120.00 USD", "−35.00 USD", with a true minus)."""
+    if value is None:
+        return "–"
+    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ("−" if value < 0 else "")
+    return f"{sign}{abs(value):,.2f} {CURRENCY}"
+
+
 class OutcomeUnit(StrEnum):
     PERCENT = "percent"
     MONEY = "money"  # CURRENCY, Decimal with cents

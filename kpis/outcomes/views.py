@@ -18,7 +18,7 @@ from kpis.forms import PeriodForm
 from kpis.selectors import Period
 from kpis.targets import TargetResolver
 
-from .definitions import CURRENCY, OutcomeFigure, OutcomeUnit
+from .definitions import OutcomeFigure, OutcomeUnit, money_text
 from .selectors import OutcomeReport, outcomes
 
 
@@ -39,10 +39,7 @@ def figure_text(figure: OutcomeFigure) -> tuple[str, str]:
     """(value, context) of an outcome figure as the pages write it: unit, n and interval beside the value."""
     if figure.value is None:
         return "–", figure.note
-    if figure.unit == OutcomeUnit.MONEY:
-        value = f"{_number(figure.value, 2)} {CURRENCY}"
-    else:
-        value = f"{_number(figure.value)} %"
+    value = money_text(figure.value) if figure.unit == OutcomeUnit.MONEY else f"{_number(figure.value)} %"
     context = [f"n = {figure.n} customer{'s' if figure.n != 1 else ''}"]
     if figure.ci_low is not None:
         context.append(f"95 % CI {_number(figure.ci_low)}–{_number(figure.ci_high)} %")

@@ -41,6 +41,14 @@ STATUS_LABELS = {status.value: status.label for status in TargetStatus}
 
 
 @register.filter
+def money(value, signed: bool = False) -> str:
+    """An amount with separators, cents and the currency: 11507.98 → “11,507.98 USD”; `money:True` signs a change."""
+    from kpis.outcomes.definitions import money_text
+
+    return money_text(value, signed=bool(signed))
+
+
+@register.filter
 def percent(value) -> str:
     """85.04 → “85.0 %”."""
     return format_value("csat", value)

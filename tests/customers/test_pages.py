@@ -25,7 +25,7 @@ def test_a_leader_lists_the_customers_their_teams_served_with_mrr(client, custom
     assert "2 customers." in html
     assert ">Acme</a>" in html and ">Globex</a>" in html
     assert "Initech" not in html and "Umbrella" not in html
-    assert 'data-label="MRR (per month)" class="num">120.00</td>' in html
+    assert 'data-label="MRR (per month)" class="num">120.00 USD</td>' in html
     assert 'href="/customers/"' in html  # the navigation offers the page
 
 
@@ -61,9 +61,9 @@ def test_agents_and_hr_navigation_has_no_customers_link(client, request, who):
 
 def test_the_detail_shows_mrr_history_churn_and_the_teams_that_served(client, customers, leader):
     html = page(client, leader, reverse("customer_detail", args=["ACME"]))
-    assert "<dd>120.00 per month</dd>" in html
-    assert '<th scope="row">2025-06-01</th><td class="num">120.00</td><td class="num">+20.00</td>' in html
-    assert '<th scope="row">2025-01-01</th><td class="num">100.00</td><td class="num">first</td>' in html
+    assert "<dd>120.00 USD per month</dd>" in html
+    assert '<th scope="row">2025-06-01</th><td class="num">120.00 USD</td><td class="num">+20.00 USD</td>' in html
+    assert '<th scope="row">2025-01-01</th><td class="num">100.00 USD</td><td class="num">first</td>' in html
     assert '>Falcons</a></th><td class="num">1</td>' in html
     assert 'data-testid="churn-status">Active' in html
     html = page(client, leader, reverse("customer_detail", args=["GLOBEX"]))
@@ -119,4 +119,17 @@ def test_a_customer_writer_lists_every_customer_and_an_empty_list_says_how_custo
     customer("ACME", "Acme", mrr="5.00")
     html = page(client, crm, reverse("customer_list"))
     assert "Every customer of the organisation." in html and "1 customer." in html
-    assert 'class="num">5.00</td>' in html
+    assert 'class="num">5.00 USD</td>' in html
+
+
+def test_amounts_read_with_separators_cents_and_the_currency():
+    from kpis.templatetags.pulse import money
+
+    assert money(Decimal("11507.98")) == "11,507.98 USD"
+    assert money(Decimal("-35")) == "−35.00 USD"
+    assert (money(Decimal("120"), True), money(Decimal("-35"), True), money(Decimal("0"), True)) == (
+        "+120.00 USD",
+        "−35.00 USD",
+        "0.00 USD",
+    )
+    assert money(None) == "–"
