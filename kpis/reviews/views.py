@@ -67,15 +67,18 @@ def _apply_errors(form, error: ValidationError) -> None:
 def review_list(request: HttpRequest) -> HttpResponse:
     """Reviews the user may read, filtered by team, agent, period and status; export links for HR/admin."""
     form = ReviewFilterForm(request.GET or None, user=request.user)
-    filters = form.filters() if form.is_bound else {}
-    page = Paginator(reviews_list(user=request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Filters with an error list nothing (and offer no export): the page never shows more than was asked for.
+    invalid = form.is_bound and not form.is_valid()
+    reviews = reviews_list(user=request.user, **(form.filters() if form.is_bound and not invalid else {}))
+    page = Paginator(reviews.none() if invalid else reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "can_export": scoping.can_export_reviews(request.user),
+        "can_export": scoping.can_export_reviews(request.user) and not invalid,
+        "filters_invalid": invalid,
         "start_form": ReviewStartForm(user=request.user) if scoping.review_agents_writable(request.user) else None,
     }
     return render(request, "reviews/review_list.html", context, status=400 if form.errors else 200)

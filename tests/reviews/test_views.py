@@ -165,3 +165,16 @@ def test_the_audit_trail_reads_as_fields_and_values_not_python_objects(client, l
     audit = page[page.index('id="audit"') :]
     assert '<li><span class="field">Status</span>: shared</li>' in audit
     assert "{&#x27;" not in audit and "{'" not in audit  # no dict text
+
+
+def test_filters_with_an_error_list_no_review_and_offer_no_export(client, leader, agent, hr):
+    shared_review(leader, agent)
+    client.force_login(hr)
+    response = client.get(reverse("reviews"), {"date_from": "2026-03-31", "date_to": "2026-03-01"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The end date is before the start date." in page
+    assert list(response.context["page"]) == []
+    assert "Fix the filters above to list reviews." in page and "format=csv" not in page
+    listed = client.get(reverse("reviews"))
+    assert len(listed.context["page"]) == 1 and "format=csv" in listed.content.decode()
