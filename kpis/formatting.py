@@ -170,10 +170,24 @@ def format_value_against(kpi_or_code: Kpi | str, value, target) -> str:
 
 
 def format_change(kpi_or_code: Kpi | str, change) -> str:
-    """A change against another period in the KPI's unit: "+3.2 pts", "−1 min 5 s", "+12 tickets", "0 s"."""
+    """A change against another period in the KPI's unit: "+3.2 pts", "−1 min 5 s", "+12 tickets", "0 s". A change
+    that is not nil never reads as one: 0.3 s worse reads "+0.3 s", beside its trend "worse", not "0 s"."""
     if _missing(change):
         return NO_VALUE
     kpi, number = kpi_of(kpi_or_code), float(change)
+    text = _change_text(kpi, number)
+    for extra in range(1, 4):
+        if not number or kpi.unit == Unit.COUNT or any(digit in text for digit in "123456789"):
+            break
+        sign = "+" if number > 0 else MINUS
+        if kpi.unit == Unit.SECONDS:
+            text = sign + _exact_duration(abs(number), extra)
+        else:
+            text = format_signed(number, kpi.decimals + extra) + (" pts" if kpi.unit == Unit.PERCENT else "")
+    return text
+
+
+def _change_text(kpi: Kpi, number: float) -> str:
     if kpi.unit == Unit.PERCENT:
         return format_signed(number, kpi.decimals) + " pts"
     if kpi.unit == Unit.SECONDS:

@@ -71,7 +71,9 @@ def test_durations_read_in_the_largest_useful_units(seconds, text):
         ("csat", 3.25, "+3.2 pts"),
         ("csat", -1.0, "−1.0 pts"),
         ("aht", -65, "−1 min 5 s"),
-        ("aht", 0.3, "0 s"),
+        ("aht", 0.3, "+0.3 s"),  # not nil: never "0 s" beside a trend
+        ("aht", -0.04, "−0.04 s"),
+        ("csat", 0.04, "+0.04 pts"),
         ("nps", 12, "+12"),
         ("ces", -0.25, "−0.25"),
         ("volume", 12, "+12 tickets"),
