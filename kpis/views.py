@@ -140,6 +140,8 @@ class GridRow:
     # The targets missed, "; "-separated, for the needs-coaching list, and how many.
     missed_html: SafeString = field(default_factory=SafeString)
     missed_count: int = 0
+    # Of them, those missed on too few records to judge (low-confidence figures).
+    missed_low_sample: int = 0
     url: str = ""
     agent: User | None = None
 
@@ -158,6 +160,7 @@ def _grid_row(
         details=html.details,
         missed_html=missed,
         missed_count=len(html.missed),
+        missed_low_sample=html.missed_low_sample,
         **extra,
     )
 
@@ -208,14 +211,21 @@ def _grid_body(rows: list[GridRow], columns: int) -> SafeString:
 
 
 def _needs_coaching(rows: list[GridRow], *, can_review: bool) -> SafeString:
-    """The needs-coaching list's items: agents who missed at least one target, most misses first, with a link to
-    start a review of each when the viewer may (`can_review`)."""
-    missed = sorted((row for row in rows if row.missed_count), key=lambda row: (-row.missed_count, row.label))
+    """The needs-coaching list's items: agents who missed at least one target on enough records to judge, most misses
+    first, with a link to start a review of each when the viewer may (`can_review`). Agents whose every miss rests on
+    too few records are named apart (`_too_few_to_judge`): coaching on a handful of tickets is coaching on noise."""
+    judged = (row for row in rows if row.missed_count > row.missed_low_sample)
+    missed = sorted(judged, key=lambda row: (-row.missed_count, row.label))
     review = reverse("review_new")
     # Every part escaped by coaching_item_html or figure_row_html.
     return mark_safe(
         "".join(coaching_item_html(row, f"{review}?agent={row.agent.pk}" if can_review else "") for row in missed)
     )
+
+
+def _too_few_to_judge(rows: list[GridRow]) -> list[GridRow]:
+    """The agents who missed targets only on low-confidence figures (fewer records than KPI_MIN_SAMPLE), by name."""
+    return [row for row in rows if row.missed_count and row.missed_count == row.missed_low_sample]
 
 
 # ---- teams -------------------------------------------------------------------------------
@@ -422,6 +432,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "team_row": figures.team_row,
         "org_row": entries.org_row,
         "needs_coaching": _needs_coaching(rows, can_review=can_manage),
+        "too_few_to_judge": _too_few_to_judge(rows),
         "has_data": figures.has_data,
         "has_csat_target": figures.has_csat_target,
         "channels": figures.channels,

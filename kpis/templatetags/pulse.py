@@ -283,6 +283,8 @@ class FigureRowHtml:
     details: SafeString
     # One "<span class="missed-kpi">…</span>" per KPI whose target was missed, for the needs-coaching list.
     missed: list[SafeString]
+    # How many of them were missed on a low-confidence figure (fewer records than KPI_MIN_SAMPLE).
+    missed_low_sample: int = 0
 
 
 def figure_row_html(
@@ -295,6 +297,7 @@ def figure_row_html(
     A grid builds ~10 of these per agent on a first read, so each figure's texts are formatted once and shared by
     its cell, its details and the missed list, and each KPI's fixed texts are escaped once (`_kpi_texts`)."""
     cells, items, missed = [], [], []
+    missed_low_sample = 0
     for kpi in kpis:
         figure = figures[kpi.code]
         name, data_label = _kpi_texts(kpi)
@@ -370,11 +373,19 @@ def figure_row_html(
             # The statistic the target judges, whichever the grid shows.
             judged = escape(format_value_against(kpi, statistic_value(figure, judged_by), figure.target_value))
             low_text = ", low sample" if low else ""
-            missed.append(SafeString(f'<span class="missed-kpi">{name} {judged} (target {target}{low_text})</span>'))
+            missed_low_sample += low
+            # The comparison alone ("≥ 80.0 %"): the stretch and the target's changes are in the cell's details.
+            plain = escape(target_comparison_text(kpi.code, figure.target_value, figure.target.statistic))
+            missed.append(SafeString(f'<span class="missed-kpi">{name} {judged} (target {plain}{low_text})</span>'))
     details_html = f'<dl class="figure-details">{"".join(items)}\n</dl>' if details else ""
     # Every piece is escaped here or a fixed fragment. SafeString(text) is mark_safe(text) for a str, without its
     # check for lazy strings (a grid of 100 makes ~600 of these).
-    return FigureRowHtml(cells=SafeString("".join(cells)), details=SafeString(details_html), missed=missed)
+    return FigureRowHtml(
+        cells=SafeString("".join(cells)),
+        details=SafeString(details_html),
+        missed=missed,
+        missed_low_sample=missed_low_sample,
+    )
 
 
 STATUS_CLASSES = {status: f"status-{status}" for status in STATUS_LABELS}

@@ -459,10 +459,38 @@ def test_a_cell_showing_another_statistic_than_its_target_judges_carries_no_stat
     assert f">{format_value('frt', sketched(3 * MINUTE))}</a>" in cell
     assert '<span class="status-label">Missed on the mean (14 min)</span>' in cell
     assert median_row.missed_count == mean_row.missed_count == 1
-    assert "First Response Time 14 min (target ≤ 10 min, low sample)" in median_page.content.decode()
+    assert "First Response Time 14 min (target ≤ 10 min, low sample)" in median_row.missed_html
 
     Target.objects.filter(kpi="frt").update(statistic=Statistic.MEDIAN, value=5 * MINUTE)
     median_row = next(
         r for r in client.get(f"{url}?{PERIOD_QUERY}&stat=median").context["rows"] if r.label == "Alice A"
     )
     assert 'class="figure status-met' in frt_cell(median_row.cells) and "✓" in frt_cell(median_row.cells)
+
+
+def test_needs_coaching_lists_misses_on_enough_records_and_names_the_rest_apart(client, medians, settings):
+    """With 3 records as the least to judge: Alice missed the 10-min mean target on 5 first responses (needs
+    coaching), Bob on 2 (named apart, "too few records to judge", not offered a review)."""
+    settings.KPI_MIN_SAMPLE = 3
+    team, alice, bob, leader = medians
+    frt_target(team, leader, Statistic.MEAN, 10)
+    client.force_login(leader)
+
+    page = client.get(f"{reverse('team_dashboard', args=[team.pk])}?{PERIOD_QUERY}")
+    content = page.content.decode()
+    coaching = str(page.context["needs_coaching"])
+    assert "Alice A" in coaching and "Bob B" not in coaching
+    assert "First Response Time 14 min (target ≤ 10 min)</span>" in coaching
+    assert [row.label for row in page.context["too_few_to_judge"]] == ["Bob B"]
+    assert (
+        f'Missed only on too few records to judge (fewer than 3): <a href="{reverse("agent_scorecard", args=[bob.pk])}'
+        in (content)
+    )
+    # The grid still counts every target missed.
+    assert {row.label: row.missed_count for row in page.context["rows"]} == {"Alice A": 1, "Bob B": 1}
+
+    settings.KPI_MIN_SAMPLE = 10  # both on too few: nobody to coach yet
+    page = client.get(f"{reverse('team_dashboard', args=[team.pk])}?{PERIOD_QUERY}&stat=p90")
+    assert str(page.context["needs_coaching"]) == ""
+    assert "No agent missed a target on enough records to judge." in page.content.decode()
+    assert [row.label for row in page.context["too_few_to_judge"]] == ["Alice A", "Bob B"]
