@@ -159,6 +159,8 @@ class GoalStatus(models.TextChoices):
     ACHIEVED = "achieved", "Achieved"
     MISSED = "missed", "Missed"
     NO_DATA = "no_data", "No data yet"
+    # Records so far fewer than KPI_MIN_SAMPLE: the value and n are shown, no verdict is drawn from them.
+    TOO_FEW = "too_few", "Too few records to judge"
     NOT_TRACKED = "not_tracked", "Not tracked (no KPI)"
 
 
@@ -204,7 +206,9 @@ def goals_progress(goals: Iterable[Goal], today: dt.date | None = None) -> list[
     """Track goals against the agent snapshots from the review to min(today, due date): one query for all.
 
     Before or on the due date: on track (the goal is met so far) or at risk; from the day after the
-    due date (the due day's data is complete): achieved or missed. No data yet without a value.
+    due date (the due day's data is complete): achieved or missed. No data yet without a value; too few records
+    to judge on a low-confidence value (fewer records than KPI_MIN_SAMPLE): a verdict on one or two tickets would
+    be noise, told to an agent.
     The goal's own target value is the yardstick (no Target rows are read).
     """
     goals = list(goals)
@@ -237,6 +241,8 @@ def goals_progress(goals: Iterable[Goal], today: dt.date | None = None) -> list[
         verdict = status_against(goal.kpi, figure.value, goal.target_value, None)
         if verdict == TargetStatus.NO_DATA:
             status = GoalStatus.NO_DATA
+        elif figure.low_confidence:
+            status = GoalStatus.TOO_FEW
         elif verdict == TargetStatus.MET:
             status = GoalStatus.ACHIEVED if final else GoalStatus.ON_TRACK
         else:

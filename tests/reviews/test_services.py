@@ -400,8 +400,10 @@ def test_the_shared_summary_does_not_follow_later_snapshots(leader, agent, team)
 
 
 @pytest.fixture
-def tracked(leader, agent):
-    """A March review shared late on 1 April UTC — already 2 April in Paris, the team's time zone."""
+def tracked(leader, agent, settings):
+    """A March review shared late on 1 April UTC — already 2 April in Paris, the team's time zone. Two records are
+    enough to judge here (KPI_MIN_SAMPLE 2): the verdicts, not the sample rule, are under test."""
+    settings.KPI_MIN_SAMPLE = 2
     due = dt.date(2026, 4, 30)
     review = shared_review(
         leader,
@@ -451,6 +453,23 @@ def test_goal_verdict_on_and_after_the_due_date(tracked, agent):
     assert after.window == Period(dt.date(2026, 4, 2), dt.date(2026, 4, 30))
     assert goal_progress(tracked["Shorter calls"], today=dt.date(2026, 5, 1)).status == GoalStatus.ACHIEVED
     assert goal_progress(tracked["More promoters"], today=dt.date(2026, 5, 1)).status == GoalStatus.NO_DATA
+
+
+def test_a_goal_on_too_few_records_gets_no_verdict(tracked, settings):
+    """With the usual 10 records as the least: 5 CSAT answers (80 %) and 2 handling times are too few to say a goal
+    is on track, at risk, achieved or missed; the value and n are still given."""
+    settings.KPI_MIN_SAMPLE = 10
+    csat = goal_progress(tracked["Lift CSAT"], today=dt.date(2026, 4, 10))
+    assert (csat.status, csat.label, csat.value, csat.sample_size) == (
+        GoalStatus.TOO_FEW,
+        "Too few records to judge",
+        80.0,
+        5,
+    )
+    after = goal_progress(tracked["Shorter calls"], today=dt.date(2026, 5, 1))
+    assert (after.status, after.value, after.sample_size, after.final) == (GoalStatus.TOO_FEW, 300.0, 2, True)
+    settings.KPI_MIN_SAMPLE = 5
+    assert goal_progress(tracked["Lift CSAT"], today=dt.date(2026, 4, 10)).status == GoalStatus.ON_TRACK
 
 
 def test_goal_panels_follow_the_review_scope(tracked, leader, agent, other_agent, other_leader, hr, team):
