@@ -88,9 +88,13 @@ class OutcomeKpi:
     # MRR, NRR and CLV are revenue: agents never see them (`accounts.scoping`).
     is_revenue: bool
     compute: Callable[[Cohort], tuple[float | Decimal | None, int, tuple[float, float] | None, str]]
+    # The events an estimate rests on when they are fewer than its customers (CLV: the churned customers its
+    # monthly churn is read from): the figure is low-confidence below KPI_MIN_SAMPLE of them, too.
+    events: Callable[[Cohort], int] | None = None
 
     def figure(self, cohort: Cohort, *, min_sample: int) -> OutcomeFigure:
         value, n, interval, note = self.compute(cohort)
+        few_events = value is not None and self.events is not None and self.events(cohort) < min_sample
         return OutcomeFigure(
             code=self.code,
             name=self.name,
@@ -101,7 +105,7 @@ class OutcomeKpi:
             ci_high=interval[1] if interval else None,
             note=note,
             is_revenue=self.is_revenue,
-            low_confidence=0 < n < min_sample,
+            low_confidence=0 < n < min_sample or few_events,
             formula=self.formula,
         )
 
@@ -189,9 +193,10 @@ def _clv(cohort: Cohort):
         context.prec = 28
         lifetime_months = 1 / churn
         value = (average_mrr * lifetime_months).quantize(CENTS, rounding=ROUND_HALF_UP)
+    churned = f"{cohort.churned} churned customer{'s' if cohort.churned != 1 else ''}"
     note = (
         f"average MRR {average_mrr.quantize(CENTS, rounding=ROUND_HALF_UP):,} {CURRENCY} × expected lifetime "
-        f"{lifetime_months:.1f} months (monthly churn {churn * 100:.2f} %)"
+        f"{lifetime_months:.1f} months (monthly churn {churn * 100:.2f} %, from {churned})"
     )
     return value, cohort.at_start, None, note
 
@@ -246,6 +251,7 @@ OUTCOME_KPIS: dict[str, OutcomeKpi] = {
             "period's churn compounded to one month)",
             is_revenue=True,
             compute=_clv,
+            events=lambda cohort: cohort.churned,
         ),
     )
 }

@@ -62,7 +62,12 @@ def test_clv_50_a_month_for_3_years_is_1800():
     clv = outcomes(period=MARCH).figures["clv"]
     assert clv.value == Decimal("1800.00")
     assert clv.n == 36
-    assert clv.note == "average MRR 50.00 USD × expected lifetime 36.0 months (monthly churn 2.78 %)"
+    assert clv.note == (
+        "average MRR 50.00 USD × expected lifetime 36.0 months (monthly churn 2.78 %, from 1 churned customer)"
+    )
+    # 36 customers, but one churn event: the lifetime rests on it, and the figure says it is low confidence.
+    assert clv.low_confidence is True
+    assert outcomes(period=MARCH).figures["churn_rate"].low_confidence is False
 
 
 def test_clv_without_churn_says_not_enough_churn():
@@ -83,6 +88,7 @@ def test_a_90_day_period_is_3_months_and_its_churn_compounds_to_a_month():
     customers(15, mrr="100.00", churned_on=dt.date(2026, 2, 1))
     clv = outcomes(period=first_quarter).figures["clv"]
     assert clv.value == Decimal("1896.39")  # 100 ÷ 0.0527318…
+    assert clv.low_confidence is False  # 15 churned customers: enough (the least is 10)
 
 
 def test_mrr_as_of_a_day_comes_from_the_history_and_an_upgrade_counts_at_the_period_end():
