@@ -87,3 +87,31 @@ def test_pitfall_confirmation_is_stored_and_updated(team_with_history, leader):
     with pytest.raises(ValidationError):
         pitfall_confirm(team=team, number=6, note="", user=leader)
     assert PitfallConfirmation.objects.count() == 1
+
+
+def test_a_goal_stepping_from_the_baseline_toward_the_target_is_not_misaligned(team_with_history):
+    """AHT baseline 600 s, team target 300 s. A goal of 550 s is the bounded step pitfall 1 asks for: pitfall 4 does
+    not call it misaligned. A goal of 650 s asks for no improvement at all: it does."""
+    team, agent = team_with_history
+    start = dt.date(2026, 1, 1)
+    Target.objects.create(kpi="aht", scope=Scope.TEAM, team=team, value=300, rationale="Cost", effective_from=start)
+    march = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+
+    step = by_number(review_pitfalls(agent=agent, period=march, goals=[("aht", 550.0)]))
+    assert not step[1].triggered and not step[4].triggered
+
+    none = by_number(review_pitfalls(agent=agent, period=march, goals=[("aht", 650.0)]))
+    assert none[4].evidence == [
+        "Average Handling Time: goal 10 min 50 s is less ambitious than the target in force 5 min and asks for no "
+        "improvement on the agent's baseline 10 min."
+    ]
+
+
+def test_a_team_without_targets_of_its_own_is_not_said_to_have_targets_within_reach(team_with_history):
+    team, agent = team_with_history
+    Target.objects.create(kpi="csat", scope=Scope.ORG, value=80, rationale="Renewals", effective_from=AS_OF)
+    checks = by_number(team_pitfalls(team=team, as_of=AS_OF))
+    assert checks[1].evidence == ["No team or agent target of the team's own to check (the org-wide targets apply)."]
+    # Every target has its rationale: pitfall 3 only asks to check it against the customers, and says so.
+    assert checks[3].triggered and not any("rationale" in line for line in checks[3].evidence)
+    assert checks[3].advice.startswith("Every target states its objective; check it against the customers")
