@@ -178,3 +178,15 @@ def test_filters_with_an_error_list_no_review_and_offer_no_export(client, leader
     assert "Fix the filters above to list reviews." in page and "format=csv" not in page
     listed = client.get(reverse("reviews"))
     assert len(listed.context["page"]) == 1 and "format=csv" in listed.content.decode()
+
+
+def test_the_agent_who_acknowledges_is_pointed_to_the_form_and_the_checklist_is_folded(client, leader, agent, hr):
+    review = shared_review(leader, agent)
+    client.force_login(agent)
+    page = client.get(f"/reviews/{review.pk}/").content.decode()
+    assert 'Read it, then <a href="#acknowledgement">acknowledge it</a> with your comment.' in page
+    checklist = page[page.index('id="pitfalls"') : page.index('id="acknowledgement"')]
+    assert f"<details><summary>The checklist {leader} went through</summary>" in checklist
+    client.force_login(hr)  # a reader who does not acknowledge sees the checklist open, and no prompt
+    page = client.get(f"/reviews/{review.pk}/").content.decode()
+    assert "acknowledge it</a>" not in page and "went through</summary>" not in page
