@@ -286,3 +286,14 @@ def test_calibration_form_offers_only_the_teams_rubrics_and_tickets(
     # Another team's ticket reads exactly like a ticket that does not exist.
     assert errors["tickets"] == [f"No solved ticket with id {theirs.external_id}."]
     assert not CalibrationSession.objects.exists()
+
+
+def test_a_reviewed_tickets_handle_time_reads_as_a_duration_and_its_ratings_are_cards(client, leader, agent, version):
+    ticket = solved(agent)
+    ticket.handle_time_seconds = 629
+    ticket.save()
+    review = submitted(leader, ticket, version)
+    client.force_login(agent)
+    page = client.get(reverse("quality:review_detail", args=[review.pk])).content.decode()
+    assert "<dt>Handle time</dt><dd>10 min 29 s</dd>" in page
+    assert '<table class="data cards">' in page and '<td data-label="Points">' in page
