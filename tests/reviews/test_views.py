@@ -24,7 +24,7 @@ def test_leader_starts_edits_and_shares_a_review(client, leader, agent):
     review = Review.objects.get()
     assert response.url == reverse("review_detail", args=[review.pk])
     page = client.get(response.url).content.decode()
-    assert "This is a draft: only its author can see it" in page
+    assert "This is a draft: only you (and admins) can see it until you share it." in page
     assert 'for="id_goal-due_date"' in page and 'for="id_pitfalls-confirmed_5"' in page
 
     response = client.post(
@@ -190,3 +190,12 @@ def test_the_agent_who_acknowledges_is_pointed_to_the_form_and_the_checklist_is_
     client.force_login(hr)  # a reader who does not acknowledge sees the checklist open, and no prompt
     page = client.get(f"/reviews/{review.pk}/").content.decode()
     assert "acknowledge it</a>" not in page and "went through</summary>" not in page
+
+
+def test_an_admin_reading_a_leaders_draft_is_told_who_can_see_it(client, leader, agent, admin_user):
+    review = services.review_create(
+        author=leader, agent=agent, period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 3, 31)
+    )
+    client.force_login(admin_user)
+    page = client.get(f"/reviews/{review.pk}/").content.decode()
+    assert f"This is a draft: only its author, {leader}, and admins can see it until it is shared." in page
