@@ -100,9 +100,10 @@ class _Echo:
 
 
 def csv_stream(header: Iterable, rows: Iterable[Iterable]) -> Iterator[str]:
-    """The header and each row as a line of safe CSV text, one at a time (for a StreamingHttpResponse)."""
+    """The header and each row as a line of safe CSV text, one at a time (for a StreamingHttpResponse), the first
+    after a BOM as `csv_bytes` writes one (so spreadsheet programs read the accents of names and comments)."""
     writer = SafeCsvWriter(_Echo())
-    yield writer.writerow(header)
+    yield "\ufeff" + writer.writerow(header)
     for row in rows:
         yield writer.writerow(row)
 

@@ -139,3 +139,9 @@ def test_xlsx_columns_fit_their_content_within_bounds_and_the_header_filters():
     # The minimum; capped at the maximum; a date and time; a date (the title "day" is shorter); the longest line.
     assert widths == [XLSX_MIN_WIDTH, XLSX_MAX_WIDTH, 21, 12, 22]
     assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:E2")
+
+
+def test_a_streamed_csv_starts_with_a_bom_as_a_whole_one_does():
+    """Spreadsheet programs read a UTF-8 file's accents only after a BOM: the drill-down export streams one too."""
+    assert next(csv_stream(["name", "comment"], [])).startswith("\ufeffname,comment")
+    assert csv_bytes(["name"], []).startswith("\ufeffname".encode())

@@ -211,7 +211,7 @@ def test_pages_drill_down_and_api_show_iqs_with_n_and_disputed_reviews(client, t
     assert records.status_code == 200
     page = records.content.decode()
     assert f"#{first.pk}" in page and "disputed" in page and "n = 2" in page
-    csv = b"".join(client.get(f"/teams/{team.pk}/kpis/iqs/export.csv", query).streaming_content).decode()
+    csv = b"".join(client.get(f"/teams/{team.pk}/kpis/iqs/export.csv", query).streaming_content).decode("utf-8-sig")
     header, *lines = csv.strip().splitlines()
     assert header.startswith("review_id,team,agent") and len(lines) == 2
 

@@ -191,7 +191,7 @@ def test_csv_export_of_an_agents_tickets(client, leader, agent, team_data):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="aht-alice-')
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:5] == ["external_id", "team", "agent", "agent_email", "channel"]
     assert len(rows) == 13
     day = team_data["day"]
@@ -205,7 +205,7 @@ def test_csv_export_of_survey_responses_quotes_formula_like_comments(client, lea
     compute(days=2)
     client.force_login(leader)
     response = client.get(f"/teams/{team.pk}/kpis/csat/export.csv?period=today")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == [
         "external_id", "team", "agent", "agent_email", "kind", "score",
         "responded_at", "ticket_external_id", "channel", "category", "comment",
