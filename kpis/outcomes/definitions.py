@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
 
+from kpis.formatting import MINUS, format_signed
 from kpis.registry import Direction
 from kpis.stats import wilson_interval
 
@@ -28,8 +29,8 @@ def money_text(value, *, signed: bool = False) -> str:
     a change its sign ("+120.00 USD", "−35.00 USD", with a true minus)."""
     if value is None:
         return "–"
-    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ("−" if value < 0 else "")
-    return f"{sign}{abs(value):,.2f} {CURRENCY}"
+    text = format_signed(value, 2) if signed else f"{MINUS if value < 0 else ''}{abs(value):,.2f}"
+    return f"{text} {CURRENCY}"
 
 
 class OutcomeUnit(StrEnum):

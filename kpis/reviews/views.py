@@ -69,7 +69,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
     form = ReviewFilterForm(request.GET or None, user=request.user)
     # Filters with an error list nothing (and offer no export): the page never shows more than was asked for.
     invalid = form.is_bound and not form.is_valid()
-    reviews = reviews_list(user=request.user, **(form.filters() if form.is_bound and not invalid else {}))
+    filters = form.filters() if form.is_bound and not invalid else {}
+    reviews = reviews_list(user=request.user, **filters)
     page = Paginator(reviews.none() if invalid else reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

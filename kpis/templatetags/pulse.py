@@ -311,6 +311,12 @@ def figure_row_html(
         # The texts, formatted once; each escaped where it is put in the page. A value shown beside its status reads
         # apart from its target ("1 h 0 min 8 s", missed, against "≤ 1 h").
         value_text = format_value_against(kpi, shown, figure.target_value) if marked else format_value(kpi, shown)
+        # The statistic the target judges, read apart from the target: the cell's value when the cell shows it.
+        judged_text = (
+            value_text
+            if marked or not has_target
+            else format_value_against(kpi, statistic_value(figure, judged_by), figure.target_value)
+        )
         mean_text = value_text if shown is value_number else format_value(kpi, value_number)
         target_text_ = target_text(figure) if has_target else ""
         interval_text_ = interval_text(figure)
@@ -323,8 +329,8 @@ def figure_row_html(
         # with the statistic and value it judged ("Missed on the mean (1 h 5 min)"), never beside another number.
         if has_target and not marked:
             css = "status-other-statistic"
-            judged_text = escape(format_value_against(kpi, statistic_value(figure, judged_by), figure.target_value))
-            label = f"{label} on the {STATISTIC_WORDS[judged_by]} ({judged_text})"
+            # A statistic's value is its word ("mean", "median", "p90").
+            label = f"{label} on the {judged_by} ({escape(judged_text)})"
         change = f"{TREND_SYMBOLS.get(trend, '')} {escape(format_change(kpi, figure.change))}" if trend else ""
         disputed = _disputed_text(figure)
         disputed_mark = _disputed_mark(figure) if disputed else ""
@@ -371,7 +377,7 @@ def figure_row_html(
             )
         if status == TargetStatus.MISSED:
             # The statistic the target judges, whichever the grid shows.
-            judged = escape(format_value_against(kpi, statistic_value(figure, judged_by), figure.target_value))
+            judged = escape(judged_text)
             low_text = ", low sample" if low else ""
             missed_low_sample += low
             # The comparison alone ("≥ 80.0 %"): the stretch and the target's changes are in the cell's details.
@@ -389,8 +395,6 @@ def figure_row_html(
 
 
 STATUS_CLASSES = {status: f"status-{status}" for status in STATUS_LABELS}
-# How a cell names the statistic its target judged when it shows another ("Missed on the mean (1 h 5 min)").
-STATISTIC_WORDS = {Statistic.MEAN: "mean", Statistic.MEDIAN: "median", Statistic.P90: "p90"}
 STATUS_LABELS_HTML = {status: escape(label) for status, label in STATUS_LABELS.items()}
 _KPI_TEXTS: dict[tuple[str, str], tuple[str, str]] = {}
 
