@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts import scoping
@@ -13,6 +14,7 @@ from kpis.formatting import value_input_help_text
 from kpis.forms import KpiValueInput, value_input_field
 
 from .models import GOAL_KPI_CHOICES, PITFALL_NUMBERS, Goal, Review, ReviewStatus
+from .selectors import reviews_overlapping
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -28,17 +30,37 @@ class ReviewStartForm(forms.Form):
     agent = forms.ModelChoiceField(label="Agent", queryset=User.objects.none())
     period_start = forms.DateField(label="Period start", widget=DATE_WIDGET)
     period_end = forms.DateField(label="Period end", widget=DATE_WIDGET, help_text="Inclusive.")
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("period_start"), cleaned.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", "The period ends before it starts.")
-        return cleaned
+    # Shown only beside the list of overlapping reviews (`overlapping`): a second review of the same days is
+    # usually a mistake (two drafts for one month), sometimes meant (a mid-month check-in).
+    allow_overlap = forms.BooleanField(label="Create another review anyway", required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.overlapping: list[Review] = []
         self.fields["agent"].queryset = scoping.review_agents_writable(user).select_related("team")
+
+    def clean(self):
+        cleaned = super().clean()
+        agent, start, end = cleaned.get("agent"), cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The period ends before it starts.")
+        elif agent and start and end:
+            self.overlapping = list(
+                reviews_overlapping(viewer=self.user, agent=agent, period_start=start, period_end=end)
+            )
+            if self.overlapping and not cleaned.get("allow_overlap"):
+                count = len(self.overlapping)
+                self.add_error(
+                    "allow_overlap",
+                    f"{agent} already has {count} review{pluralize(count)} overlapping this period (listed here). "
+                    "Change the period, or tick this box to start another one.",
+                )
+        return cleaned
+
+    def start_fields(self) -> dict:
+        """What `review_create` takes (the confirmation is the form's own)."""
+        return {name: self.cleaned_data[name] for name in ("agent", "period_start", "period_end")}
 
 
 class ReviewTextForm(forms.ModelForm):

@@ -52,15 +52,33 @@ def reviews_list(
         reviews = reviews.filter(agent=agent)
     if status:
         reviews = reviews.filter(status=status)
-    if date_from:
-        reviews = reviews.filter(period_end__gte=date_from)
-    if date_to:
-        reviews = reviews.filter(period_start__lte=date_to)
+    reviews = _intersecting(reviews, date_from, date_to)
     return (
         reviews.select_related("agent", "team", "author")
         .annotate(goal_count=Count("goals", distinct=True))
         .order_by("-period_end", "-pk")
     )
+
+
+def _intersecting(reviews: QuerySet[Review], date_from: dt.date | None, date_to: dt.date | None) -> QuerySet[Review]:
+    """Reviews whose period shares at least one day with [date_from, date_to] (both ends inclusive, either open)."""
+    if date_from:
+        reviews = reviews.filter(period_end__gte=date_from)
+    if date_to:
+        reviews = reviews.filter(period_start__lte=date_to)
+    return reviews
+
+
+def reviews_overlapping(
+    *, viewer: User, agent: User | int, period_start: dt.date, period_end: dt.date
+) -> QuerySet[Review]:
+    """The agent's reviews the viewer may read whose period shares a day with [period_start, period_end].
+
+    Starting a review asks for a confirmation when this is not empty (page and API). Only reviews the viewer
+    may read are counted or named: another leader's draft is never revealed, not even as a number.
+    """
+    reviews = scoping.reviews_visible(viewer).filter(agent=agent)
+    return _intersecting(reviews, period_start, period_end).select_related("author").order_by("period_start", "pk")
 
 
 def reviews_for_agent(*, agent: User, viewer: User) -> QuerySet[Review]:

@@ -95,7 +95,7 @@ def review_new(request: HttpRequest) -> HttpResponse:
         form = ReviewStartForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                review = services.review_create(author=request.user, **form.cleaned_data)
+                review = services.review_create(author=request.user, **form.start_fields())
             except ValidationError as error:
                 _apply_errors(form, error)
             else:

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts import scoping
 from accounts.models import User
+from config.api_exceptions import ErrorSerializer
 from kpis.api.serializers import DISPLAY_HELP, BoundedDateField, TargetStatusField
 from kpis.formatting import format_value
 from kpis.models import Statistic, target_comparison_text
@@ -181,6 +182,34 @@ class ReviewCreateSerializer(ReviewWriteSerializer):
     agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.none())
     period_start = BoundedDateField()
     period_end = BoundedDateField(help_text="Inclusive.")
+    allow_overlap = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Start the review even if the agent already has reviews (that the caller may read) whose "
+        "period shares a day with this one; without it such a request is a 400 listing them in "
+        "`overlapping_reviews`.",
+    )
+
+
+class ReviewOverlapSerializer(serializers.ModelSerializer):
+    """An existing review of the same agent whose period shares a day with the one being started."""
+
+    author = serializers.IntegerField(source="author_id", read_only=True)
+    status = ReviewStatusField(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "period_start", "period_end", "status", "author"]
+        read_only_fields = fields
+
+
+class ReviewCreateErrorSerializer(ErrorSerializer):
+    """A refused start: field errors, and the overlapping reviews when the period overlaps (`allow_overlap`)."""
+
+    overlapping_reviews = ReviewOverlapSerializer(
+        many=True, required=False, help_text="Present when `errors` has `allow_overlap`: the reviews overlapped."
+    )
 
 
 class AcknowledgeSerializer(serializers.Serializer):

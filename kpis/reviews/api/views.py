@@ -16,20 +16,29 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts import scoping
+from config.api_exceptions import INVALID_INPUT
 from config.api_permissions import ApiViewMixin, CanExportReviews, CanWriteReviews
 from kpis.reviews import services
 from kpis.reviews.export import EXPORT_FORMATS, reviews_export_response
-from kpis.reviews.selectors import review_audit_for, review_history_for, review_summary, reviews_list
+from kpis.reviews.selectors import (
+    review_audit_for,
+    review_history_for,
+    review_summary,
+    reviews_list,
+    reviews_overlapping,
+)
 
 from .serializers import (
     AcknowledgeSerializer,
     GoalSerializer,
     PitfallConfirmSerializer,
     PitfallSerializer,
+    ReviewCreateErrorSerializer,
     ReviewCreateSerializer,
     ReviewDetailSerializer,
     ReviewExportQuerySerializer,
     ReviewHistorySerializer,
+    ReviewOverlapSerializer,
     ReviewQuerySerializer,
     ReviewSerializer,
     ReviewWriteSerializer,
@@ -76,8 +85,11 @@ class XlsxRenderer(FileRenderer):
     create=extend_schema(
         summary="Start a draft review of an agent",
         tags=TAGS,
+        description="Without `allow_overlap`, a period that shares a day with a review of the same agent that the "
+        "caller may read is refused (400, `errors.allow_overlap`, the reviews in `overlapping_reviews`); "
+        "another leader's draft is never counted.",
         request=ReviewCreateSerializer,
-        responses={201: ReviewDetailSerializer},
+        responses={201: ReviewDetailSerializer, 400: ReviewCreateErrorSerializer},
     ),
     update=extend_schema(
         summary="Edit a draft (its author only)",
@@ -132,6 +144,18 @@ class ReviewViewSet(
         serializer = ReviewCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        allow_overlap = data.pop("allow_overlap")
+        if not allow_overlap and data["period_start"] <= data["period_end"]:
+            overlapping = list(
+                reviews_overlapping(
+                    viewer=request.user,
+                    agent=data["agent"],
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                )
+            )
+            if overlapping:
+                return self._overlap_refused(data["agent"], overlapping)
         review = services.review_create(
             author=request.user,
             agent=data.pop("agent"),
@@ -141,6 +165,26 @@ class ReviewViewSet(
         if data:
             review = services.review_update(review=review, actor=request.user, **data)
         return self._detail(review, status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _overlap_refused(agent, overlapping) -> Response:
+        """400: the agent already has reviews of these days the caller reads; `allow_overlap` starts one anyway."""
+        listed = "; ".join(
+            f"#{r.pk} ({r.period_start.isoformat()} to {r.period_end.isoformat()}, {r.get_status_display().lower()}, "
+            f"by {r.author})"
+            for r in overlapping
+        )
+        count = len(overlapping)
+        message = (
+            f"{agent} already has {count} review{'s' if count != 1 else ''} overlapping this period: {listed}. "
+            'Send "allow_overlap": true to start another one anyway.'
+        )
+        body = {
+            "detail": INVALID_INPUT,
+            "errors": {"allow_overlap": [message]},
+            "overlapping_reviews": ReviewOverlapSerializer(overlapping, many=True).data,
+        }
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
     def update(self, request, *args, **kwargs):
         review = self.get_object()
