@@ -3,8 +3,9 @@
 Per team and window this issues a constant number of queries — one grouped query per
 (source, day timestamp) family, one read of the records per family with time KPIs (their
 distributions of durations, `kpis.distributions`), three deletes and three bulk inserts (the
-snapshots, the team's sums per ticket category and the distributions) — whatever the number of
-agents or tickets. Rows are replaced inside
+snapshots, the team's sums per ticket category and the distributions), and the customers' service
+per day (`kpis.outcomes.service_days`: two grouped reads, a delete and an insert) — whatever the
+number of agents, customers or tickets. Rows are replaced inside
 one transaction while the team's lock row is held, so a re-run, a concurrent run or a run after a
 killed worker all leave the same rows.
 """
@@ -32,6 +33,7 @@ from .compute_sql import insert_distribution_rows, insert_family_rows, insert_or
 from .days import utc_bounds
 from .distributions import Distribution, finish_percentile_rows
 from .models import CategorySnapshot, ComputedDay, ComputeLock, DurationDistribution, Scope, Snapshot
+from .outcomes.service_days import customer_service_days_write
 from .registry import DEFINITIONS_VERSION, KPIS, SNAPSHOT_KPIS, Kpi, Source, kpis_by_day_field
 from .stats import wilson_interval
 from .targets import TargetResolver, target_status
@@ -383,6 +385,7 @@ def compute_team_window(team: Team, date_from: dt.date, date_to: dt.date, resolv
         if STORE_DISTRIBUTIONS:
             distributions = team_distributions(team, date_from, date_to)
             DurationDistribution.objects.bulk_create(_distribution_rows(distributions, team.pk, now), batch_size=2000)
+        customer_service_days_write(team, date_from, date_to)
         finish_sampled_rows(team_id=team.pk, date_from=date_from, date_to=date_to)
         finish_percentile_rows(team_id=team.pk, date_from=date_from, date_to=date_to, targets=resolver.targets)
     return len(rows)
@@ -414,6 +417,7 @@ def _compute_team_window_in_database(team: Team, date_from: dt.date, date_to: dt
                 insert_distribution_rows(
                     team_id=team.pk, records_sql=records_sql, records_params=records_params, kpis=kpis, now=now
                 )
+        customer_service_days_write(team, date_from, date_to)
         finish_sampled_rows(team_id=team.pk, date_from=date_from, date_to=date_to)
         finish_percentile_rows(team_id=team.pk, date_from=date_from, date_to=date_to, targets=resolver.targets)
     return written

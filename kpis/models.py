@@ -411,6 +411,45 @@ class CategorySnapshot(models.Model):
         return f"{self.kpi} team {self.team_id} {self.date} {category}: {self.numerator}/{self.denominator}"
 
 
+class CustomerServiceDay(models.Model):
+    """The service one customer had from one team on one local day, as the outcomes panel reads it
+    (`kpis.outcomes.service_days`): the tickets the team handled that were created that day naming the customer,
+    whether one of them was reopened, the longest first response among them, and the customer's last CSAT rating
+    of the day given to the team.
+
+    Written with the team's snapshots (same window, lock and transaction), so the outcomes panel reads these
+    rows instead of the period's tickets and responses, and shows a ticket exactly when the grid does. A row
+    exists for each (team, day, customer) with a ticket or a CSAT rating; `contacts` 0 means ratings only."""
+
+    date = models.DateField()
+    # A derived row like Snapshot: no database constraint, and the unique key below leads with the team.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    contacts = models.PositiveIntegerField(default=0)
+    reopened = models.BooleanField(default=False)
+    # The longest created → first response among the day's tickets that have a first response; None without one.
+    longest_first_response = models.DurationField(null=True)
+    # The day's last counted CSAT response naming the customer (its own, or its ticket's), by time then id: the
+    # panel keeps the last of the period; None without one.
+    last_csat_at = models.DateTimeField(null=True)
+    last_csat_id = models.BigIntegerField(null=True)
+    last_csat_good = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            # (team, date) first: the one index serves the window replace and a team's period read.
+            models.UniqueConstraint(fields=["team", "date", "customer"], name="customer_service_day_unique"),
+        ]
+        indexes = [models.Index(fields=["date"], name="customer_service_day_date")]  # the org's period read
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id} team {self.team_id} {self.date}: {self.contacts} contacts"
+
+
 class BucketsField(models.TextField):
     """A distribution's sparse buckets, {key as text: count}, stored as the text of a JSON object on every database.
 

@@ -1,6 +1,10 @@
 """Reads of business outcomes (issue 18): a team's or the org's churn, retention, MRR, NRR and CLV over a period,
-and the service-vs-outcome panel; in a constant number of queries (six, five given the targets), whatever the
+and the service-vs-outcome panel; in a constant number of queries (four, three given the targets), whatever the
 number of customers, tickets or teams.
+
+What each customer had of the service comes from the customers' service days (`kpis.models.CustomerServiceDay`,
+`kpis.outcomes.service_days`), written with the snapshots: no page but the drill-down reads raw tickets, and the
+panel shows a ticket exactly when the dashboard's grid does.
 
 A team's customers in a period are those named by a ticket the team handled that was created in the period (in
 the team's time zone); a customer served by two teams counts fully in each team's figures, and once in the org's.
@@ -11,28 +15,22 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from accounts.models import Team
+from kpis.models import CustomerServiceDay
 from kpis.registry import KPIS
-from kpis.selectors import (
-    Period,
-    day_bounds_filter,  # a period's records, each on its team's local day
-    period_targets,
-)
+from kpis.selectors import Period, period_targets
 from kpis.stats import difference_interval, wilson_interval
 from kpis.targets import TargetResolver
-from surveys.models import SurveyResponse
 from tickets.customers.models import Customer, MrrChange
-from tickets.models import Ticket
 
 from .definitions import OUTCOME_KPIS, SERVICE_GROUPINGS, Cohort, OutcomeFigure, ServiceOfCustomer, period_months
+from .service_days import SERVICE_DAY_COLUMNS, service_of_customers
 
 ORG = "org"
 TEAM = "team"
@@ -170,33 +168,6 @@ def _cohort(customers: list[_Customer], period: Period) -> Cohort:
     )
 
 
-def _service_by_customer(tickets: list[dict], responses: list[dict], resolver: TargetResolver, period: Period):
-    frt = KPIS["frt"].numerator
-    contacts: dict[int, int] = defaultdict(int)
-    reopened: dict[int, bool] = defaultdict(bool)
-    waited: dict[int, list[bool]] = defaultdict(list)
-    for ticket in tickets:
-        customer = ticket["customer_id"]
-        contacts[customer] += 1
-        reopened[customer] |= ticket["reopened_count"] > 0
-        target = resolver.resolve(kpi="frt", day=period.date_to, team_id=ticket["team_id"])
-        if target is not None and ticket[frt.end] is not None:
-            seconds = (ticket[frt.end] - ticket[frt.start]).total_seconds()
-            waited[customer].append(seconds > target.value)
-    last_csat: dict[int, bool] = {}
-    for response in responses:  # in time order: the last one wins
-        last_csat[response["customer_ref"]] = response["good"]
-    return {
-        customer: ServiceOfCustomer(
-            contacts=count,
-            reopened=reopened[customer],
-            last_csat_good=last_csat.get(customer),
-            waited_beyond_frt_target=any(waited[customer]) if waited[customer] else None,
-        )
-        for customer, count in contacts.items()
-    }
-
-
 def _panel(customers: list[_Customer], service: dict[int, ServiceOfCustomer], period: Period, min_sample: int):
     members = [c for c in customers if c.pk in service and c.active_on_first_day(period.date_from)]
     total_n, total_churned = len(members), sum(1 for c in members if c.churned_within(period))
@@ -239,27 +210,26 @@ def outcomes(*, period: Period, team: Team | None = None, resolver: TargetResolv
     """A team's (or, without `team`, the org's) outcome figures over `period` and its service-vs-outcome panel.
 
     A team none of whose tickets of the period names a customer costs one query."""
-    teams = [team] if team is not None else list(Team.objects.all())
-    frt = KPIS["frt"].numerator  # the FRT KPI's own duration: first_response_at − created_at
-    tickets = Ticket.objects.filter(customer__isnull=False).filter(day_bounds_filter("created_at", period, teams))
-    ticket_rows = list(tickets.values("customer_id", "team_id", "reopened_count", frt.start, frt.end).order_by())
+    days = CustomerServiceDay.objects.filter(date__gte=period.date_from, date__lte=period.date_to)
+    if team is not None:
+        days = days.filter(team=team)
+    service_rows = list(days.values(*SERVICE_DAY_COLUMNS).order_by())
+    served = {row["customer_id"] for row in service_rows if row["contacts"]}
     customers = Customer.objects.filter(
         Q(started_on__lte=period.date_to) & (Q(churned_on__isnull=True) | Q(churned_on__gte=period.date_from))
     )
     rows: dict[int, _Customer] = {}
-    responses: list[dict] = []
     service: dict[int, ServiceOfCustomer] = {}
     if team is not None:
-        customers = customers.filter(pk__in={row["customer_id"] for row in ticket_rows})
-    if team is None or ticket_rows:
+        customers = customers.filter(pk__in=served)
+    if team is None or served:
         rows = {
             row["pk"]: _Customer(**row) for row in customers.values("pk", "started_on", "churned_on", "mrr").order_by()
         }
         changes = MrrChange.objects.filter(customer__in=customers.values("pk"), effective_on__lte=period.date_to)
         for change in changes.values("customer_id", "effective_on", "mrr").order_by("customer_id", "effective_on"):
             rows[change["customer_id"]].changes.append((change["effective_on"], change["mrr"]))
-        responses = list(_csat_responses(period, teams))
-        service = _service_by_customer(ticket_rows, responses, resolver or period_targets(period), period)
+        service = service_of_customers(service_rows, resolver or period_targets(period), period.date_to)
     customers_list = list(rows.values())
     cohort = _cohort(customers_list, period)
     min_sample = settings.KPI_MIN_SAMPLE
@@ -272,22 +242,6 @@ def outcomes(*, period: Period, team: Team | None = None, resolver: TargetResolv
         served=len(service),
         panel=_panel(customers_list, service, period, min_sample),
         min_sample=min_sample,
-    )
-
-
-def _csat_responses(period: Period, teams: list[Team]):
-    """CSAT responses of the period naming a customer (theirs, or their ticket's), in time order, good or not."""
-    csat = KPIS["csat"]
-    return (
-        SurveyResponse.objects.filter(csat.counted)
-        .filter(day_bounds_filter(csat.day_field, period, teams))
-        .annotate(
-            customer_ref=Coalesce("customer_id", "ticket__customer_id"),
-            good=ExpressionWrapper(csat.numerator.condition, output_field=BooleanField()),
-        )
-        .filter(customer_ref__isnull=False)
-        .values("customer_ref", "good")
-        .order_by(csat.day_field, "pk")
     )
 
 

@@ -49,3 +49,11 @@ def ticket(customer, agent, *, created_at=None, first_response_minutes=5, reopen
         agent_replies=1,
         reopened_count=reopened_count,
     )
+
+
+def refresh(*teams, date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 4, 30)) -> None:
+    """Compute the teams' snapshots over the tests' months, as the worker does after a write: the outcomes panel
+    reads the customers' service days written with them (`kpis.outcomes.service_days`), never raw tickets."""
+    from kpis.services import snapshots_compute
+
+    snapshots_compute(date_from=date_from, date_to=date_to, team_ids=[team.pk for team in teams])

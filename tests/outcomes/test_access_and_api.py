@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from tests.outcomes.builders import customers, mrr_change, ticket
+from tests.outcomes.builders import customers, mrr_change, refresh, ticket
 
 UTC = dt.UTC
 MARCH = "period=custom&date_from=2026-03-01&date_to=2026-03-31"
@@ -30,6 +30,7 @@ def served(team, agent):
         ticket(customer, agent, created_at=dt.datetime(2026, 3, 4, 10, tzinfo=UTC))
     mrr_change(rows[0], dt.date(2025, 1, 1), "100.00")
     mrr_change(rows[0], dt.date(2026, 3, 10), "160.00")
+    refresh(team)
     return rows
 
 
@@ -110,6 +111,7 @@ def test_the_endpoint_costs_the_same_queries_for_few_or_many_customers(
         assert api_for(leader).get(url).status_code == 200
     for customer in customers(40):
         ticket(customer, agent, created_at=dt.datetime(2026, 3, 6, tzinfo=UTC))
+    refresh(team)
     with CaptureQueriesContext(connection) as many:
         assert api_for(leader).get(url).json()["customers"]["served"] == 52
     assert len(few) == len(many)

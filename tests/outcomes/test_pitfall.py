@@ -8,7 +8,7 @@ import pytest
 from kpis.models import Scope, Target
 from kpis.pitfalls import team_pitfalls
 from tests.factories import SurveyResponseFactory
-from tests.outcomes.builders import customers, ticket
+from tests.outcomes.builders import customers, refresh, ticket
 
 UTC = dt.UTC
 AS_OF = dt.date(2026, 4, 1)  # the outcomes of 1 Jan – 31 Mar
@@ -42,6 +42,7 @@ def serve(agent, *, good: int, good_churned: int, poor: int, poor_churned: int) 
             SurveyResponseFactory(
                 agent=agent, customer=customer, score=score, responded_at=dt.datetime(2026, 3, 4, tzinfo=UTC)
             )
+    refresh(agent.team)
 
 
 def pitfall_3(team):
