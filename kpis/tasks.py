@@ -86,6 +86,15 @@ def compute_trailing_window() -> dict:
     return {"teams": result.teams, "rows": result.rows}
 
 
+def warm_up_queued_key() -> str:
+    """Set, without expiry, whenever every team's warm-up is queued by this code (`page_cache.CODE_DIGEST`, like
+    every page's key): its absence means the cache was emptied (Redis restarted or flushed) or the code changed
+    since, so every dashboard would be built by its first reader (`warm_if_cache_emptied`)."""
+    from .page_cache import CODE_DIGEST
+
+    return f"kpis:warm-up-queued:{CODE_DIGEST}"
+
+
 def queue_every_team_warm_up() -> int:
     """Queue every team's warm-up (`warm_team_pages`; a team already queued is not queued twice); returns the teams
     queued. After the nightly recompute, and when a worker starts (config/celery_app.py): a deploy that changes the
@@ -97,10 +106,24 @@ def queue_every_team_warm_up() -> int:
         return 0
     from accounts.models import Team
 
+    cache.set(warm_up_queued_key(), True, None)
     team_ids = list(Team.objects.values_list("pk", flat=True))
     for team_id in team_ids:
         _queue(team_warm_scheduled_key(team_id), warm_team_pages, countdown=0, args=[team_id])
     return len(team_ids)
+
+
+@shared_task(name="kpis.warm_if_cache_emptied", **LIVE_TASK_OPTIONS)
+def warm_if_cache_emptied() -> int:
+    """Beat, every KPI_CACHE_WATCH_SECONDS: when the cache has lost the warm-up's mark (`warm_up_queued_key`: Redis
+    restarted or flushed, or memory pressure evicted it), queue every team's warm-up again, so dashboards are cache
+    reads within a minute of an emptied cache rather than built by their first reader until each team's next
+    write. One cache read a minute otherwise; a period still cached is a cache read for the warm-up."""
+    if not settings.KPI_WARM_PAGES or not settings.KPI_PAGE_CACHE_SECONDS or settings.CELERY_TASK_ALWAYS_EAGER:
+        return 0
+    if cache.get(warm_up_queued_key()) is not None:
+        return 0
+    return queue_every_team_warm_up()
 
 
 @shared_task(name="kpis.snapshot_partitions_upkeep", **TASK_OPTIONS)

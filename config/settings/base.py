@@ -306,6 +306,8 @@ KPI_PAGE_CACHE_SECONDS = env.int("KPI_PAGE_CACHE_SECONDS", default=24 * 60 * 60)
 # After a team's refresh (and the nightly recompute) the worker builds its dashboards' figures for the presets
 # ending yesterday into that cache, so a leader's first read after new data is a cached one (kpis.tasks).
 KPI_WARM_PAGES = env.bool("KPI_WARM_PAGES", default=True)
+# How often beat checks that the cache still holds the warm-up's mark (kpis.tasks.warm_if_cache_emptied).
+KPI_CACHE_WATCH_SECONDS = env.int("KPI_CACHE_WATCH_SECONDS", default=60)
 
 # IMPORTS
 # The imports page refuses bigger uploads (the shell commands have no limit); the proxy in front
@@ -389,6 +391,11 @@ CELERY_BEAT_SCHEDULE = {
     "kpis-refresh-dirty": {
         "task": "kpis.refresh_dirty_snapshots",
         "schedule": float(KPI_REFRESH_INTERVAL_SECONDS),
+    },
+    # An emptied cache (Redis restarted or flushed) gets every team's dashboards warmed again within a minute.
+    "kpis-warm-if-cache-emptied": {
+        "task": "kpis.warm_if_cache_emptied",
+        "schedule": float(KPI_CACHE_WATCH_SECONDS),
     },
     # The 1st of each month: a partitioned snapshot table keeps 12 months ahead (no-op while it is one table).
     "kpis-snapshot-partitions-upkeep": {

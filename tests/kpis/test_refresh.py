@@ -253,6 +253,46 @@ def test_a_worker_that_starts_warms_every_teams_dashboards(postgres, redis_url, 
             time.sleep(0.1)
 
 
+@pytest.mark.services
+@pytest.mark.slow
+def test_an_emptied_cache_gets_every_teams_dashboards_warmed_again(
+    postgres, redis_url, transactional_db, settings, two_teams
+):
+    """Redis restarted or flushed: beat's watch (kpis.tasks.warm_if_cache_emptied) finds the warm-up's mark gone and
+    queues every team's warm-up, so dashboards are cache reads again without waiting for each team's next write;
+    while the mark is there it queues nothing."""
+    snapshots_compute(date_from=MONDAY, date_to=MONDAY)
+    DirtyDay.objects.all().delete()
+    OrgDirtyDay.objects.all().delete()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with celery_worker(redis_url):
+        cache.clear()  # the worker's start-up warm-up may have run: the cache is emptied after it
+        forget_refresh_flags(*two_teams)
+        cache.delete_many([tasks.team_warm_scheduled_key(team.pk) for team in two_teams])
+        assert not any(default_dashboard_cached(team) for team in two_teams)
+        assert tasks.warm_if_cache_emptied() == 2
+        assert tasks.warm_if_cache_emptied() == 0  # the mark is back: nothing queued twice
+        deadline = time.monotonic() + 60
+        while not all(default_dashboard_cached(team) for team in two_teams):
+            assert time.monotonic() < deadline, "the dashboards were not warmed again after the cache was emptied"
+            time.sleep(0.1)
+
+
+def test_the_cache_watch_queues_nothing_in_eager_mode_or_with_the_warm_up_off(settings, two_teams):
+    cache.clear()
+    assert settings.CELERY_TASK_ALWAYS_EAGER  # the test settings: no worker to queue for
+    assert tasks.warm_if_cache_emptied() == 0
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.KPI_WARM_PAGES = False
+    assert tasks.warm_if_cache_emptied() == 0
+    assert cache.get(tasks.warm_up_queued_key()) is None
+
+
+def test_beat_runs_the_cache_watch_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["kpis-warm-if-cache-emptied"]
+    assert (entry["task"], entry["schedule"]) == (tasks.warm_if_cache_emptied.name, 60.0)
+
+
 def default_dashboard_cached(team) -> bool:
     """Whether the cache holds both entries of the team's dashboard as a leader opens it (the 30-day preset): the
     team's figures under the team's current count and the org row under the org's."""
