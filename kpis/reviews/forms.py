@@ -53,7 +53,7 @@ class ReviewStartForm(forms.Form):
                 count = len(self.overlapping)
                 self.add_error(
                     "allow_overlap",
-                    f"{agent} already has {count} review{pluralize(count)} overlapping this period (listed here). "
+                    f"{agent} already has {count} review{pluralize(count)} overlapping this period. "
                     "Change the period, or tick this box to start another one.",
                 )
         return cleaned

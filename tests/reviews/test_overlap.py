@@ -75,7 +75,7 @@ def test_the_page_warns_names_each_overlapping_review_and_creates_nothing(client
     summary = page[page.index('<div class="error-summary"') : page.index("</div>", page.index('class="error-summary"'))]
     assert (
         f'<a href="#id_allow_overlap">Create another review anyway</a>: {agent} already has 2 reviews overlapping this '
-        "period (listed here). Change the period, or tick this box to start another one." in summary
+        "period. Change the period, or tick this box to start another one." in summary
     )
     warning = page[page.index('<section class="overlap-warning"') : page.index("</section>")]
     assert f"{agent} already has 2 reviews overlapping this period" in warning
