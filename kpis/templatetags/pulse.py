@@ -5,6 +5,7 @@ Formatting only: every figure arrives computed by `kpis.selectors`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -134,6 +135,38 @@ def quantiles_text(figure) -> str:
     text = f"median {format_value(kpi, figure.median)} · p90 {format_value(kpi, figure.p90)}"
     # Said once where it is the figure's own n (every record with a duration is in the distribution).
     return text if figure.distribution_count == figure.sample_size else f"{text} (n = {figure.distribution_count})"
+
+
+# A number and the unit `kpis.formatting` writes after it, a duration's further parts and a comparator included
+# ("7 h 27 min", "≥ 85.9 %", "+3.2 pts", "12 tickets", "90 days", "1,836.40 USD"): what `values_nowrap` keeps on
+# one line.
+_VALUE_WITH_UNIT = re.compile(
+    r"(?:[≥≤] )?[−+-]?\d[\d,]*(?:\.\d+)?(?:–\d[\d,]*(?:\.\d+)?)? (?:%|pts|d|h|min|s|tickets?|days?|[A-Z]{3})(?![\w])"
+    r"(?: \d+ (?:h|min|s)(?![\w]))*"
+)
+
+
+@register.filter
+def values_nowrap(text) -> SafeString:
+    """A text escaped, each value with its unit in a span that keeps it on one line ("7 h 27 min", "85.9 %"), so a
+    phone wraps the sentence between words, never between a number and its unit. For texts composed of values
+    (a target and its stretch, a pitfall's evidence); a lone value's element takes the .nowrap class instead."""
+    escaped = escape(str(text or ""))
+    return SafeString(_VALUE_WITH_UNIT.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', escaped))
+
+
+def _statistics_html(text: str, *, note: bool = False) -> str:
+    """Escaped statistics side by side ("median 3 min · p90 2 h 5 min (n = 57)"), each in a span that keeps it on
+    one line, so a phone never parts "2 h 5" from "min"; a note (not statistics) is left to wrap."""
+    if note or not text:
+        return escape(text)
+    return " · ".join(f'<span class="nowrap">{escape(part)}</span>' for part in text.split(" · "))
+
+
+@register.filter
+def quantiles_html(figure) -> SafeString:
+    """`quantiles_text` for a page: each statistic kept on one line."""
+    return SafeString(_statistics_html(quantiles_text(figure), note=bool(getattr(figure, "quantiles_note", ""))))
 
 
 @register.filter
@@ -362,7 +395,9 @@ def figure_row_html(
             meta = f"target {target} · " if has_target else ""
             extra = f'<span class="meta">{escape(interval_text_)}</span>' if interval_text_ else ""
             if quantiles_text_:  # a time KPI: its three statistics side by side, whichever the grid shows
-                extra += f'<span class="meta quantiles">mean {escape(mean_text)} · {escape(quantiles_text_)}</span>'
+                quantiles = _statistics_html(quantiles_text_, note=bool(getattr(figure, "quantiles_note", "")))
+                mean = f'<span class="nowrap">mean {escape(mean_text)}</span>'
+                extra += f'<span class="meta quantiles">{mean} · {quantiles}</span>'
             trend_html = (
                 f'<span class="trend trend-{trend}">{change} <span class="trend-text">against the previous '
                 f"period ({trend_text})</span></span>"
@@ -382,7 +417,13 @@ def figure_row_html(
             missed_low_sample += low
             # The comparison alone ("≥ 80.0 %"): the stretch and the target's changes are in the cell's details.
             plain = escape(target_comparison_text(kpi.code, figure.target_value, figure.target.statistic))
-            missed.append(SafeString(f'<span class="missed-kpi">{name} {judged} (target {plain}{low_text})</span>'))
+            # Each figure on one line (a phone wraps the item between its words, never inside "1 h 5 min").
+            missed.append(
+                SafeString(
+                    f'<span class="missed-kpi">{name} <span class="nowrap">{judged}</span> '
+                    f'(target <span class="nowrap">{plain}</span>{low_text})</span>'
+                )
+            )
     details_html = f'<dl class="figure-details">{"".join(items)}\n</dl>' if details else ""
     # Every piece is escaped here or a fixed fragment. SafeString(text) is mark_safe(text) for a str, without its
     # check for lazy strings (a grid of 100 makes ~600 of these).

@@ -192,4 +192,7 @@ def test_a_grid_cell_and_the_needs_coaching_list_show_a_miss_by_seconds():
     html = figure_row_html({"frt": figure}, [frt])
     assert figure.status == "missed"
     assert '<span class="value">1 h 0 min 8 s</span>' in html.cells
-    assert html.missed == ['<span class="missed-kpi">First Response Time 1 h 0 min 8 s (target ≤ 1 h)</span>']
+    assert html.missed == [
+        '<span class="missed-kpi">First Response Time <span class="nowrap">1 h 0 min 8 s</span> '
+        '(target <span class="nowrap">≤ 1 h</span>)</span>'
+    ]

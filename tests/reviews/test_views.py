@@ -137,7 +137,7 @@ def test_history_and_goal_panels_render_for_the_scorecard(leader, agent):
     panel = Template("{% include 'reviews/_goals_panel.html' %}").render(
         Context({"goals": goals_for_agent(agent=agent, viewer=agent, today=dt.date(2026, 4, 10))})
     )
-    assert "Customer Satisfaction ≥ 85" in panel and "No data yet" in panel
+    assert 'Customer Satisfaction <span class="nowrap">≥ 85' in panel and "No data yet" in panel
 
 
 def test_leader_list_offers_to_start_a_review(client, leader, agent, draft):
