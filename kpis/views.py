@@ -46,7 +46,7 @@ from .models import STATISTIC_PREFIXES, PitfallConfirmation, Scope, Statistic, T
 from .outcomes.views import outcome_panel, outcome_report
 from .registry import BUSINESS_HOURS_TWINS, KPIS, Source
 from .targets import TargetResolver
-from .templatetags.pulse import agent_group_html, coaching_item_html, figure_row_html
+from .templatetags.pulse import agent_group_html, category_label, coaching_item_html, figure_row_html
 
 RECORDS_PER_PAGE = 50
 NO_CATEGORY = selectors.NO_CATEGORY  # the breakdown's row name, read back by the drill-down
@@ -291,7 +291,7 @@ def _dashboard_figures(
         team_row=_grid_row(f"Team {team.name}", dashboard.team_figures, kpis, link=team_link, pk=team.pk, **shown),
         channels=_breakdown_rows(_channel_groups(dashboard.channels), kpis, link=team_link, pk=team.pk, name="channel"),
         categories=_breakdown_rows(
-            [(category, category, figures) for category, figures in dashboard.categories],
+            [(category_label(category), category, figures) for category, figures in dashboard.categories],
             kpis,
             link=team_link,
             pk=team.pk,

@@ -26,6 +26,7 @@ from kpis.formatting import (
 )
 from kpis.models import Statistic, TargetStatus, target_comparison_text
 from kpis.registry import Kpi
+from kpis.selectors import NO_CATEGORY
 
 register = template.Library()
 
@@ -167,6 +168,24 @@ def _statistics_html(text: str, *, note: bool = False) -> str:
 def quantiles_html(figure) -> SafeString:
     """`quantiles_text` for a page: each statistic kept on one line."""
     return SafeString(_statistics_html(quantiles_text(figure), note=bool(getattr(figure, "quantiles_note", ""))))
+
+
+NO_CATEGORY_LABEL = "No category"
+_CATEGORY_SLUG = re.compile(r"[a-z0-9]+(?:[ _-][a-z0-9]+)*")
+
+
+@register.filter
+def category_label(category) -> str:
+    """A ticket category as pages name it: a helpdesk's slug reads as words ("billing" → "Billing",
+    "password_reset" → "Password reset"); a name with capitals stays as the helpdesk wrote it ("VIP refunds"); none
+    (empty, or the breakdown's NO_CATEGORY row) is "No category". Exports and the API keep the raw value."""
+    text = str(category or "").strip()
+    if not text or text == NO_CATEGORY:
+        return NO_CATEGORY_LABEL
+    if _CATEGORY_SLUG.fullmatch(text):
+        words = re.sub(r"[_-]", " ", text)
+        return words[0].upper() + words[1:]
+    return text
 
 
 @register.filter

@@ -75,7 +75,7 @@ def test_dashboard_lists_channels_and_categories(client, leader, team, team_data
     assert ">Email</th>" in channels and ">Chat</th>" in channels
     assert "&amp;channel=chat" in channels
     categories = page[page.index('id="categories-heading"') :]
-    assert ">billing</th>" in categories and ">returns</th>" in categories
+    assert ">Billing</th>" in categories and ">Returns</th>" in categories
     assert "&amp;category=billing" in categories
 
 
