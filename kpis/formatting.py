@@ -8,6 +8,8 @@ module only turns them into text, so a figure reads the same everywhere:
 - `format_change(kpi, change)`: "+3.2 pts", "−1 min 5 s", "+12 tickets".
 - `format_target(kpi, value)`: "≥ 80.0 %", "≤ 5 min 30 s" (the comparator follows the KPI's direction).
 - `format_scale(kpi)`: the range a target may take, in the same units ("above 0 s and at most 24 h").
+- `format_date(day)`, `format_period(first, last)`: dates on pages ("2 Nov 2026", "1–30 Nov 2026"); exports and
+  the API keep ISO 8601.
 
 Durations read in the largest units that keep them exact enough for a leader: seconds under a
 minute, minutes and seconds under an hour, hours and minutes up to a whole day ("24 h", the usual
@@ -20,6 +22,7 @@ stored seconds back in the same form. The API keeps plain seconds.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
@@ -272,3 +275,25 @@ def duration_input_text(seconds) -> str:
     hours, rest = divmod(total, HOUR)
     minutes, secs = divmod(rest, MINUTE)
     return f"{sign}{hours}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+# ---- dates ----------------------------------------------------------------------------------
+# One way to write a day on a page: "2 Nov 2026" (templates: |date:"j M Y", with "H:i" after it for a moment), and a
+# period as static/js/charts.js writes a chart's points: "1–30 Nov 2026", "28 Nov – 3 Dec 2026".
+
+
+def format_date(day: dt.date, *, year: bool = True) -> str:
+    """A day as pages write it: "2 Nov 2026" ("2 Nov" without the year)."""
+    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
+
+
+def format_period(first: dt.date, last: dt.date) -> str:
+    """Days from `first` to `last` (inclusive) in as few words as read unambiguously: "2 Nov 2026", "1–30 Nov 2026",
+    "28 Nov – 3 Dec 2026", "28 Dec 2026 – 3 Jan 2027"."""
+    if first == last:
+        return format_date(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{format_date(last)}"
+    if first.year == last.year:
+        return f"{format_date(first, year=False)} – {format_date(last)}"
+    return f"{format_date(first)} – {format_date(last)}"

@@ -25,7 +25,7 @@ from tickets.models import Channel
 
 from .days import utc_bounds
 from .distributions import QUANTILES_NOT_KEPT_NOTE, Distribution, Quantiles, merge_rows, quantiles_kept
-from .formatting import format_change
+from .formatting import format_change, format_period
 from .models import CategorySnapshot, ComputedDay, ComputeLock, DurationDistribution, Scope, Snapshot, Statistic, Target
 from .registry import (
     BENCHMARKS,
@@ -80,10 +80,7 @@ class Period:
         return self.previous().date_from, self.date_to
 
     def __str__(self) -> str:
-        if self.date_from == self.date_to:
-            text = f"{self.date_from:%d %b %Y}"
-        else:
-            text = f"{self.date_from:%d %b %Y} – {self.date_to:%d %b %Y}"
+        text = format_period(self.date_from, self.date_to)
         return f"{text} (so far)" if self.partial else text
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts import scoping
 from accounts.models import Team
+from kpis.formatting import format_date
 
 from . import selectors, services
 from .forms import HolidayForm, HolidayImportForm, WeekForm, format_intervals
@@ -89,7 +90,7 @@ def _schedule_page(request: HttpRequest, team: Team | None) -> HttpResponse:
             elif action == "holiday_remove" and own is not None:
                 holiday = get_object_or_404(own.holidays, pk=request.POST.get("holiday"))
                 services.holiday_remove(actor=user, holiday=holiday)
-                messages.success(request, f"Holiday {holiday.date:%Y-%m-%d} removed.")
+                messages.success(request, f"Holiday {format_date(holiday.date)} removed.")
                 return redirect(request.path)
             elif action == "import" and own is not None:
                 import_form = HolidayImportForm(request.POST)

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from kpis.formatting import format_date
+
 
 class RatingScale(models.TextChoices):
     BINARY = "binary", "Yes / no"
@@ -330,7 +332,7 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.team} week of {self.week_start:%d %b %Y}"
+        return f"{self.team} week of {format_date(self.week_start)}"
 
     def get_absolute_url(self) -> str:
         return reverse("quality:assignment_detail", kwargs={"pk": self.pk})

@@ -22,6 +22,7 @@ from accounts import scoping
 from accounts.audit import audit_record
 from accounts.models import Team, User
 from kpis.days import local_date
+from kpis.formatting import format_date
 from kpis.services import snapshot_days_mark_dirty
 from tickets.models import SOLVED_STATUSES, Ticket
 
@@ -436,7 +437,7 @@ def assignment_draw(
     with transaction.atomic():
         Team.objects.select_for_update().get(pk=team.pk)
         if Assignment.objects.filter(team=team, week_start=week_start).exists():
-            raise ValidationError({"week_start": f"{team}'s week of {week_start:%d %b %Y} is drawn already."})
+            raise ValidationError({"week_start": f"{team}'s week of {format_date(week_start)} is drawn already."})
         draw = sample_draw(team=team, week_start=week_start, per_agent=per_agent, strata=strata, seed=seed)
         assignment = Assignment(
             team=team,

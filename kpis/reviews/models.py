@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from kpis.formatting import NO_VALUE, format_target
+from kpis.formatting import NO_VALUE, format_date, format_period, format_target
 from kpis.models import FiniteFloatField, Statistic, target_comparison_text
 from kpis.registry import KPIS
 
@@ -74,7 +74,7 @@ class Review(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Review of {self.agent} for {self.period_start:%d %b %Y} – {self.period_end:%d %b %Y}"
+        return f"Review of {self.agent} for {format_period(self.period_start, self.period_end)}"
 
     def get_absolute_url(self) -> str:
         return reverse("review_detail", kwargs={"pk": self.pk})
@@ -162,8 +162,8 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         if self.kpi and self.target_value is not None:
-            return f"{KPIS[self.kpi].name} {self.target_label} by {self.due_date:%d %b %Y}"
-        return f"{self.description[:60]} by {self.due_date:%d %b %Y}"
+            return f"{KPIS[self.kpi].name} {self.target_label} by {format_date(self.due_date)}"
+        return f"{self.description[:60]} by {format_date(self.due_date)}"
 
     @property
     def is_tracked(self) -> bool:
@@ -185,7 +185,7 @@ class Goal(models.Model):
             errors["target_value"] = error  # the same scale as a target's (the registry's)
         if self.review_id and self.due_date and self.due_date <= self.review.period_end:
             errors["due_date"] = (
-                f"A goal is due after the reviewed period, which ends on {self.review.period_end:%d %b %Y}."
+                f"A goal is due after the reviewed period, which ends on {format_date(self.review.period_end)}."
             )
         if errors:
             raise ValidationError(errors)

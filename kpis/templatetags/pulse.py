@@ -18,7 +18,9 @@ from django.utils.safestring import SafeString
 from kpis.formatting import (
     NO_VALUE,
     format_change,
+    format_date,
     format_duration,
+    format_period,
     format_scale,
     format_signed,
     format_value,
@@ -119,7 +121,7 @@ def target_text(figure) -> str:
     if figure.stretch_value is not None:
         text += f" (stretch {format_value(kpi, figure.stretch_value)})"
     if figure.target_changes:  # judged day by day against the targets of the period (kpis.selectors)
-        days = ", ".join(f"{day:%d %b}" for day in figure.target_changes)
+        days = ", ".join(format_date(day, year=False) for day in figure.target_changes)
         text += f"; the target changed on {days}: each day's records held to that day's target"
     return text
 
@@ -168,6 +170,12 @@ def _statistics_html(text: str, *, note: bool = False) -> str:
 def quantiles_html(figure) -> SafeString:
     """`quantiles_text` for a page: each statistic kept on one line."""
     return SafeString(_statistics_html(quantiles_text(figure), note=bool(getattr(figure, "quantiles_note", ""))))
+
+
+@register.filter
+def period_text(first, last) -> str:
+    """{{ review.period_start|period_text:review.period_end }}: "1–30 Nov 2026" (`kpis.formatting.format_period`)."""
+    return format_period(first, last)
 
 
 NO_CATEGORY_LABEL = "No category"

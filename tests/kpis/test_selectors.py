@@ -168,7 +168,7 @@ def test_period_presets_and_validation():
     so_far = period_from_params(preset="today", today=today)[0]
     assert (so_far, str(so_far)) == (Period(today, today, partial=True), "15 Mar 2026 (so far)")
     custom = period_from_params(date_from="2026-03-01", date_to="2026-03-15", today=today)[0]
-    assert custom.partial and str(custom) == "01 Mar 2026 – 15 Mar 2026 (so far)"
+    assert custom.partial and str(custom) == "1–15 Mar 2026 (so far)"
     assert period_from_params(date_from="2026-01-01", date_to="2026-01-31", today=today)[1] == "custom"
     with pytest.raises(ValidationError) as raised:
         period_from_params(date_from="2026-02-01", date_to="2026-01-01", today=today)
@@ -244,4 +244,4 @@ def test_pages_say_when_the_target_changed_inside_the_period(two_days):
 
     csat = scorecard(scope=Scope.TEAM, subject=team, period=Period(D1, D2))["csat"]
 
-    assert target_text(csat) == ("≥ 65.0 %; the target changed on 03 Mar: each day's records held to that day's target")
+    assert target_text(csat) == ("≥ 65.0 %; the target changed on 3 Mar: each day's records held to that day's target")

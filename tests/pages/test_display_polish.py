@@ -1,14 +1,16 @@
-"""How pages write what they show: a value never parts from its unit, categories read as labels (exports keep the
-raw value)."""
+"""How pages write what they show: a value never parts from its unit, categories read as labels, dates in one
+readable format (exports and the API keep raw values and ISO dates)."""
 
 import datetime as dt
 
 import pytest
 
+from kpis.formatting import format_date, format_period
 from kpis.templatetags.pulse import category_label, values_nowrap
 from tests.pages.conftest import activity, compute
 
 pytestmark = pytest.mark.django_db
+D = dt.date
 
 
 # ---- a value and its unit ------------------------------------------------------------------
@@ -73,3 +75,41 @@ def test_the_dashboard_breakdown_and_drill_down_name_categories_and_export_them_
     export = client.get(f"/teams/{team.pk}/kpis/volume/export.csv", {"period": "7d"})
     rows = b"".join(export.streaming_content if export.streaming else [export.content]).decode("utf-8-sig")
     assert ",password_reset," in rows and "Password reset" not in rows  # exports keep the raw value
+
+
+# ---- dates ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "text"),
+    [
+        (D(2026, 11, 2), D(2026, 11, 2), "2 Nov 2026"),
+        (D(2026, 11, 1), D(2026, 11, 30), "1–30 Nov 2026"),
+        (D(2026, 11, 28), D(2026, 12, 3), "28 Nov – 3 Dec 2026"),
+        (D(2026, 12, 28), D(2027, 1, 3), "28 Dec 2026 – 3 Jan 2027"),
+    ],
+)
+def test_a_period_reads_in_as_few_words_as_it_takes(first, last, text):
+    assert format_period(first, last) == text
+
+
+def test_a_day_has_no_leading_zero():
+    assert (format_date(D(2026, 3, 1)), format_date(D(2026, 3, 1), year=False)) == ("1 Mar 2026", "1 Mar")
+
+
+def test_review_pages_write_periods_and_moments_one_way(client, leader, agent):
+    from kpis.reviews import services
+
+    review = services.review_create(author=leader, agent=agent, period_start=D(2026, 3, 1), period_end=D(2026, 3, 31))
+    client.force_login(leader)
+
+    listed = client.get("/reviews/").content.decode()
+    page = client.get(review.get_absolute_url()).content.decode()
+
+    assert '<td data-label="Period">1–31 Mar 2026</td>' in listed
+    assert "<dt>Period</dt><dd>1–31 Mar 2026</dd>" in page
+    assert "KPI summary, 1–31 Mar 2026 (live" in page
+    assert str(review) == f"Review of {agent} for 1–31 Mar 2026"
+    # The history: a moment as "3 Dec 2026 10:05", not "2026-12-03 10:05".
+    created = review.created_at.astimezone(dt.UTC)
+    assert f'<td data-label="When">{created.day} {created:%b %Y %H:%M}</td>' in page

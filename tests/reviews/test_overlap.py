@@ -79,10 +79,10 @@ def test_the_page_warns_names_each_overlapping_review_and_creates_nothing(client
     )
     warning = page[page.index('<section class="overlap-warning"') : page.index("</section>")]
     assert f"{agent} already has 2 reviews overlapping this period" in warning
-    assert f'<a href="{draft.get_absolute_url()}">1 Mar 2026 – 31 Mar 2026</a>' in warning
-    assert f'<a href="{shared.get_absolute_url()}">16 Mar 2026 – 15 Apr 2026</a>' in warning
+    assert f'<a href="{draft.get_absolute_url()}">1–31 Mar 2026</a>' in warning
+    assert f'<a href="{shared.get_absolute_url()}">16 Mar – 15 Apr 2026</a>' in warning
     assert ">Draft</span> · by Lena Park" in warning and ">Shared</span> · by Lea Novak" in warning
-    assert warning.index("16 Mar 2026") > warning.index("1 Mar 2026")  # in the order of their periods
+    assert warning.index("16 Mar – 15 Apr") > warning.index("1–31 Mar")  # in the order of their periods
     assert 'type="checkbox" name="allow_overlap"' in warning and "checked" not in warning
 
 
