@@ -98,7 +98,36 @@
     return Math.round((end - start) / 86400000) + 1;
   }
 
-  // ---- y-axis: integer ticks for counts; a single value gets a real axis, not ±1 around it ----
+  // ---- y-axis: ticks at round values of the KPI's unit; a single value gets a real axis, not ±1 around it ----
+
+  // Durations tick at steps a person counts in (30 s, 2 min, 15 min, 1 h, 6 h, 1 d…), never at Chart.js's
+  // decimal steps of seconds ("1 min 40 s", "3 min 20 s").
+  var DURATION_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+    172800, 604800];
+  var MAX_TICK_STEPS = 5;
+
+  function durationStep(top) {
+    for (var i = 0; i < DURATION_STEPS.length; i++) {
+      if (top / DURATION_STEPS[i] <= MAX_TICK_STEPS) { return DURATION_STEPS[i]; }
+    }
+    return Math.ceil(top / MAX_TICK_STEPS / 604800) * 604800;
+  }
+
+  // A percent or score tick with the decimals its step needs: "60 %", "72.5 %", "4.5" — not "60.0 %", "4.00".
+  function tickFormatter(chart, format) {
+    if (chart.unit === "seconds" || chart.unit === "count") { return format; }
+    return function (value, index, ticks) {
+      var step = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 1;
+      var decimals = 0;
+      while (decimals < 3 && Math.abs(step * Math.pow(10, decimals) - Math.round(step * Math.pow(10, decimals))) > 1e-6) {
+        decimals += 1;
+      }
+      var text = Math.abs(value).toFixed(decimals);
+      var sign = value < 0 && Number(text) !== 0 ? "−" : "";
+      if (chart.scale_min !== null && chart.scale_min < 0 && value > 0) { sign = "+"; }
+      return sign + text + (chart.unit === "percent" ? " %" : "");
+    };
+  }
 
   function yScale(chart, format) {
     var values = [];
@@ -107,7 +136,7 @@
     });
     var min = Math.min.apply(null, values), max = Math.max.apply(null, values);
     var ratio = chart.unit === "count" || chart.unit === "seconds";
-    var scale = { beginAtZero: ratio, ticks: { callback: format } };
+    var scale = { beginAtZero: ratio, ticks: { callback: tickFormatter(chart, format) } };
     if (ratio) { scale.ticks.precision = 0; }
     if (min === max) {
       if (ratio) {
@@ -118,6 +147,11 @@
         if (chart.scale_min !== null) { scale.suggestedMin = chart.scale_min; }
         if (chart.scale_max !== null) { scale.suggestedMax = chart.scale_max; }
       }
+    }
+    if (chart.unit === "seconds") {
+      // The axis reaches the highest point, the target line and a single value's headroom, in whole steps.
+      var top = Math.max(max, scale.suggestedMax || 0, chart.target || 0, 1);
+      scale.ticks.stepSize = durationStep(top);
     }
     return scale;
   }

@@ -79,3 +79,15 @@ def test_a_one_day_period_has_integer_ticks_for_counts_and_a_whole_scale_for_a_r
     csat = page.evaluate(CHART_STATE, ["csat", 0])
     assert (csat["yValues"][0], csat["yValues"][-1]) == (0, 100)
     assert len(set(csat["yTicks"])) == len(csat["yTicks"])
+
+
+def test_y_ticks_are_round_values_in_the_kpis_unit(page, login, owls):
+    """One 5-minute handle time and a 2-hour resolution: durations tick in whole minutes or half hours (Chart.js's
+    own steps read "1 min 40 s", "3 min 20 s"); a percent tick has no needless decimal ("20 %", not "20.0 %")."""
+    login(page, "olga")
+    page.goto(f"/teams/{owls.pk}/?period=custom&date_from=2026-01-14&date_to=2026-01-14")
+    page.wait_for_selector("html.charts-ready")
+    assert page.evaluate(CHART_STATE, ["aht", 0])["yTicks"] == ["0 s", "2 min", "4 min", "6 min", "8 min"]
+    resolution = page.evaluate(CHART_STATE, ["resolution_time", 0])["yTicks"]
+    assert resolution == ["0 s", "30 min", "1 h", "1 h 30 min", "2 h", "2 h 30 min"]
+    assert page.evaluate(CHART_STATE, ["csat", 0])["yTicks"] == ["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"]
