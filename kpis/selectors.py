@@ -26,9 +26,20 @@ from tickets.models import Channel
 from .days import utc_bounds
 from .distributions import QUANTILES_NOT_KEPT_NOTE, Distribution, Quantiles, merge_rows, quantiles_kept
 from .formatting import format_change, format_period
-from .models import CategorySnapshot, ComputedDay, ComputeLock, DurationDistribution, Scope, Snapshot, Statistic, Target
+from .models import (
+    CategorySnapshot,
+    ComputedDay,
+    ComputeLock,
+    DurationDistribution,
+    Scope,
+    Snapshot,
+    Statistic,
+    Target,
+    TargetStatus,
+)
 from .registry import (
     BENCHMARKS,
+    BUSINESS_HOURS_TWINS,
     KPI_PARTS,
     KPIS,
     Direction,
@@ -296,15 +307,52 @@ def _target_subject(scope: str, subject) -> tuple[int | None, int | None]:
     return None, (subject.pk if scope == Scope.TEAM else None)
 
 
+def _group_fields(group: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    """A part's `group` as its fields: none, one, or several (the agents of several teams: team and agent)."""
+    if group is None:
+        return ()
+    return (group,) if isinstance(group, str) else tuple(group)
+
+
+def _group_key_sql(columns: list[str]) -> str:
+    """The group of a part's row as one text column (the parts of a combined read share their columns): a field's
+    value, or several fields' values separated by a space."""
+    if not columns:
+        return "CAST(NULL AS varchar)"
+    return " || ' ' || ".join(f"CAST({column} AS varchar)" for column in columns)
+
+
+def _group_value(model, group: str | tuple[str, ...] | None):
+    """`value(group_key)`: a row's group text read back into its field's type, or a tuple of them for a group of
+    several fields (None without a group)."""
+    fields = _group_fields(group)
+    converters = [model._meta.get_field(name).to_python for name in fields]
+    if len(fields) == 1:
+        convert = converters[0]
+        return lambda key: None if key is None else convert(key)
+
+    parsed: dict[str, tuple] = {}  # a key recurs on each KPI's row of its group: parsed once
+
+    def value(key):
+        if key is None:
+            return None
+        found = parsed.get(key)
+        if found is None:
+            found = parsed[key] = tuple(convert(text) for convert, text in zip(converters, key.split(" "), strict=True))
+        return found
+
+    return value
+
+
 @dataclass(frozen=True)
 class SumsPart:
     """One grouped read of snapshot-shaped rows (date, kpi, numerator, denominator): sums per value of `group`
-    (a field, or none) and KPI over the period and, `with_previous`, the period of equal length before it;
-    or, `by_day`, per day and KPI over the period. `base` filters the table's own columns (no joins)."""
+    (a field, several fields, or none) and KPI over the period and, `with_previous`, the period of equal length
+    before it; or, `by_day`, per day and KPI over the period. `base` filters the table's own columns (no joins)."""
 
     base: QuerySet
     period: Period
-    group: str | None = None
+    group: str | tuple[str, ...] | None = None
     with_previous: bool = True
     by_day: bool = False
     # With `by_day`, "week" or "month" sums the days per week (from Monday) or calendar month instead, each row's
@@ -329,12 +377,11 @@ class SumsPart:
         where, where_params = query.get_compiler(connection=connection).compile(query.where)
         start = period.previous().date_from if self.with_previous else period.date_from
         # Typed NULLs: PostgreSQL types a UNION's columns from all its parts, and a bare NULL has no type.
-        group_key = f"CAST({column(self.group)} AS varchar)" if self.group else "CAST(NULL AS varchar)"
+        group_columns = [column(name) for name in _group_fields(self.group)]
+        group_key = _group_key_sql(group_columns)
         bucket = _bucket_sql(date, self.grain, connection.vendor)
         day = bucket if self.by_day else "CAST(NULL AS date)"
-        grouping = [
-            name for name in (column(self.group) if self.group else None, bucket if self.by_day else None) if name
-        ]
+        grouping = [*group_columns, *([bucket] if self.by_day else [])]
         sql = (
             f"SELECT CAST(%s AS varchar) AS part, {group_key} AS group_key, {day} AS day, {kpi} AS kpi, "
             f"SUM(CASE WHEN {date} >= %s THEN {numerator} END) AS num, "
@@ -351,18 +398,21 @@ class SumsPart:
         return sql, [tag, first, first, first, first, *where_params, start, period.date_to]
 
     def reader(self):
-        """`read(row)`: a row of the combined read as this part's own, {group or 'date': …, kpi, num, den} and,
-        with the previous period, prev_num and prev_den (the group's text read back into its field's type)."""
-        group, by_day, with_previous = self.group, self.by_day, self.with_previous
-        to_python = self.base.model._meta.get_field(group).to_python if group else None
+        """`read(row)`: a row of the combined read as this part's own, {group field(s) or 'date': …, kpi, num, den}
+        and, with the previous period, prev_num and prev_den (the group's text read back into its fields' types)."""
+        by_day, with_previous = self.by_day, self.with_previous
+        fields = _group_fields(self.group)
+        group_value = _group_value(self.base.model, self.group)
 
         def read(row: tuple) -> dict:
             _, group_key, day, kpi, num, den, prev_num, prev_den, _ = row
             own = {"kpi": kpi, "num": num, "den": den}
             if with_previous:
                 own["prev_num"], own["prev_den"] = prev_num, prev_den
-            if group:
-                own[group] = None if group_key is None else to_python(group_key)
+            if len(fields) == 1:
+                own[fields[0]] = group_value(group_key)
+            elif fields:
+                own.update(zip(fields, group_value(group_key) or (None,) * len(fields), strict=True))
             if by_day:
                 # SQLite hands dates back as text.
                 own["date"] = dt.date.fromisoformat(day) if isinstance(day, str) else day
@@ -411,7 +461,7 @@ class DistributionPart:
 
     base: QuerySet
     period: Period
-    group: str | None = None
+    group: str | tuple[str, ...] | None = None
     by_day: bool = False
 
     def sql(self, tag: str, connection) -> tuple[str, list]:
@@ -428,7 +478,7 @@ class DistributionPart:
 
         date = column("date")
         where, where_params = query.get_compiler(connection=connection).compile(query.where)
-        group_key = f"CAST({column(self.group)} AS varchar)" if self.group else "CAST(NULL AS varchar)"
+        group_key = _group_key_sql([column(name) for name in _group_fields(self.group)])
         day = date if self.by_day else "CAST(NULL AS date)"
         sql = (
             f"SELECT CAST(%s AS varchar) AS part, {group_key} AS group_key, {day} AS day, {column('kpi')} AS kpi, "
@@ -443,11 +493,11 @@ class DistributionPart:
         """`read(row)`: a row of the combined read as (key, zeros, its buckets' JSON text); key is (group value, kpi)
         or, `by_day`, (group value, day, kpi). `kpis.distributions.merge_rows` adds them up."""
         by_day = self.by_day
-        to_python = self.base.model._meta.get_field(self.group).to_python if self.group else None
+        group_value = _group_value(self.base.model, self.group)
 
         def read(row: tuple) -> tuple:
             _, group_key, day, kpi, _, zeros, _, _, buckets = row
-            group = None if to_python is None or group_key is None else to_python(group_key)
+            group = group_value(group_key)
             if by_day and isinstance(day, str):  # SQLite hands dates back as text
                 day = dt.date.fromisoformat(day)
             key = (group, day, kpi) if by_day else (group, kpi)
@@ -488,8 +538,8 @@ def _distribution_part(scope: str, subject, period: Period, channel: str = "", *
 DaySums = dict[dt.date, tuple[float, int]]
 
 
-def _figures(rows: list[dict], runs_for, with_previous: bool, daily=None) -> dict[str, KpiFigure]:
-    """KpiFigures for every KPI (missing rows mean no data; volume then counts 0).
+def _figures(rows: list[dict], runs_for, with_previous: bool, daily=None, codes=None) -> dict[str, KpiFigure]:
+    """KpiFigures for every KPI (missing rows mean no data; volume then counts 0), or only for `codes`.
 
     `runs_for(code)` gives the target runs of the period (TargetResolver.segments); where the target
     changed inside it, `daily(code)` gives that KPI's sums for the subject per stretch of days between
@@ -502,6 +552,8 @@ def _figures(rows: list[dict], runs_for, with_previous: bool, daily=None) -> dic
     previous_parts = {code: (row.get("prev_num") or 0.0, row.get("prev_den") or 0) for code, row in part_rows.items()}
     figures = {}
     for code, kpi in KPIS.items():
+        if codes is not None and code not in codes:
+            continue
         row = by_code.get(code, {})
         previous = (row.get("prev_num") or 0.0, row.get("prev_den") or 0) if with_previous else None
         runs = runs_for(code)
@@ -548,7 +600,9 @@ def _judge_across_targets(figure: KpiFigure, runs, day_sums: DaySums) -> None:
     figure.status = status_against(figure.code, judged, figure.period_target, figure.period_stretch)
 
 
-def _stretch_sums(base: QuerySet, period: Period, group: str | None, changes: list[dt.date]) -> dict[tuple, DaySums]:
+def _stretch_sums(
+    base: QuerySet, period: Period, group: str | tuple[str, ...] | None, changes: list[dt.date]
+) -> dict[tuple, DaySums]:
     """Numerators and denominators per (group value, KPI) and per stretch of days between two target changes,
     keyed by the stretch's first day: one query, a row per stretch rather than per day.
 
@@ -561,7 +615,8 @@ def _stretch_sums(base: QuerySet, period: Period, group: str | None, changes: li
         default=Value(starts[-1]),
         output_field=DateField(),
     )
-    fields = (group, "kpi", "first_day") if group else ("kpi", "first_day")
+    groups = _group_fields(group)
+    fields = (*groups, "kpi", "first_day")
     rows = (
         base.filter(date__gte=period.date_from, date__lte=period.date_to)
         .annotate(first_day=first_day)
@@ -571,11 +626,12 @@ def _stretch_sums(base: QuerySet, period: Period, group: str | None, changes: li
     )
     sums: dict[tuple, DaySums] = defaultdict(dict)
     for row in rows:
-        sums[(row[group] if group else None, row["kpi"])][row["first_day"]] = (row["num"], row["den"])
+        value = tuple(row[name] for name in groups) if len(groups) > 1 else (row[groups[0]] if groups else None)
+        sums[(value, row["kpi"])][row["first_day"]] = (row["num"], row["den"])
     return sums
 
 
-def _daily_lookup(resolver: TargetResolver, base: QuerySet, period: Period, group: str | None):
+def _daily_lookup(resolver: TargetResolver, base: QuerySet, period: Period, group: str | tuple[str, ...] | None):
     """`daily(group value)(code)`: the stretch sums, fetched once and only if some target changed in the period."""
     changes = resolver.change_days_within(period.date_from, period.date_to)
     if not changes:
@@ -769,19 +825,195 @@ def team_agents(*, team: Team, with_data) -> QuerySet[User]:
     return agents.order_by("first_name", "last_name", "username")
 
 
-def _agent_figures(rows, agent_id: int, team: Team, period: Period, resolver: TargetResolver, daily):
+def _agent_figures(rows, agent_id: int, team: Team, period: Period, resolver: TargetResolver, daily, codes=None):
     def runs_for(code: str):
         return resolver.segments(
             kpi=code, date_from=period.date_from, date_to=period.date_to, agent_id=agent_id, team_id=team.pk
         )
 
-    return _figures(rows, runs_for, True, daily(agent_id))
+    return _figures(rows, runs_for, True, daily(agent_id), codes)
 
 
 def agent_figures_without_data(*, agent: User, team: Team, period: Period, resolver: TargetResolver):
     """A grid row's figures for an agent of the team with no snapshot in the period (no query): no data, and
     the targets that would judge them."""
     return _agent_figures([], agent.pk, team, period, resolver, lambda agent_id: None)
+
+
+# ---- who needs coaching, and every team at a glance ---------------------------------------
+
+
+# Business-hours twins of calendar time KPIs (twelve columns do not fit a laptop's width): in the dashboard's grid
+# only where a target of the period is on one, and then in place of its calendar twin unless that has a target too.
+# Scorecards, trends, the API, reviews and exports show every KPI.
+def dashboard_kpis(resolver: TargetResolver) -> list[Kpi]:
+    """The KPIs a team dashboard's grid shows and judges its agents on: every KPI but the business-hours twins nobody
+    targets in the period (a missed target always has its column, so needs-coaching and the grid agree)."""
+    targeted = {target.kpi for target in resolver.targets}
+    hidden = set()
+    for twin, calendar in BUSINESS_HOURS_TWINS.items():
+        if twin not in targeted:
+            hidden.add(twin)
+        elif calendar not in targeted:
+            hidden.add(calendar)
+    return [kpi for code, kpi in KPIS.items() if code not in hidden]
+
+
+@dataclass(frozen=True)
+class TargetMisses:
+    """The targets a subject's figures miss over a period (KPI codes, in the order judged) and how many of those
+    misses rest on a low-confidence figure (fewer records than KPI_MIN_SAMPLE). The rule of "needs coaching", for
+    the team dashboard's list and the teams overview's counts alike."""
+
+    codes: tuple[str, ...] = ()
+    low_sample: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.codes)
+
+    @property
+    def needs_coaching(self) -> bool:
+        """At least one target missed on enough records to judge: coaching on a handful of tickets is coaching on
+        noise."""
+        return self.count > self.low_sample
+
+    @property
+    def too_few_to_judge(self) -> bool:
+        """Targets missed, every one of them on too few records to judge."""
+        return self.count > 0 and self.count == self.low_sample
+
+
+def target_misses(figures: dict[str, KpiFigure], kpis: list[Kpi]) -> TargetMisses:
+    """The targets `figures` miss among `kpis` (a grid's columns: `dashboard_kpis`), and how many on a low sample."""
+    missed = [figures[kpi.code] for kpi in kpis if figures[kpi.code].status == TargetStatus.MISSED]
+    return TargetMisses(tuple(figure.code for figure in missed), sum(figure.low_confidence for figure in missed))
+
+
+@dataclass
+class TeamOverview:
+    """One team's line of the teams overview: its figures over the period against the targets that apply to the
+    team, and how many of its agents need coaching by the dashboard's rule (`TargetMisses`, `count_coaching`)."""
+
+    team: Team
+    figures: dict[str, KpiFigure]
+    # The targets missed by each agent with rows in the team over the period (by id; agents who missed none left
+    # out): a function of the snapshots and targets alone, cached with the figures.
+    agent_misses: dict[int, TargetMisses] = field(default_factory=dict)
+    # Of them, the team's own agents who missed a target on enough records to judge, and those whose every miss
+    # rests on too few (the dashboard's needs-coaching list and its "too few to judge" line): `count_coaching`.
+    needs_coaching: int = 0
+    too_few_to_judge: int = 0
+
+    @property
+    def has_data(self) -> bool:
+        return any(figure.sample_size for figure in self.figures.values())
+
+
+def teams_overview(*, teams: list[Team], period: Period, resolver: TargetResolver | None = None) -> list[TeamOverview]:
+    """Every KPI of each of `teams` over a period, judged as on its dashboard, with how many of its agents need
+    coaching (`teams_overview_figures`, then `count_coaching`): 2 queries given the resolver (3 when a target changed
+    inside the period), whatever the number of teams or agents."""
+    overview = teams_overview_figures(teams=teams, period=period, resolver=resolver)
+    count_coaching(overview)
+    return overview
+
+
+def count_coaching(overview: list[TeamOverview]) -> None:
+    """Set each line's `needs_coaching` and `too_few_to_judge` from its agents' misses: the team's own agents only,
+    as its dashboard offers coaching (an agent who moved keeps the figures of their days in the old team's grid, and
+    is their new leader's to coach). One query, the teams' current members."""
+    if not overview:
+        return
+    members = set(User.objects.filter(team__in=[line.team.pk for line in overview]).values_list("team_id", "pk"))
+    for line in overview:
+        own = [misses for agent_id, misses in line.agent_misses.items() if (line.team.pk, agent_id) in members]
+        line.needs_coaching = sum(misses.needs_coaching for misses in own)
+        line.too_few_to_judge = sum(misses.too_few_to_judge for misses in own)
+
+
+def teams_overview_figures(
+    *, teams: list[Team], period: Period, resolver: TargetResolver | None = None
+) -> list[TeamOverview]:
+    """Every KPI of each of `teams` over a period, judged as on its dashboard (the team's targets, a target changed
+    inside the period judged day by day, a median or p90 target on that statistic), and the targets each agent with
+    rows in the team missed (coaching not yet counted: `count_coaching`): the snapshot sums of every team and agent
+    are one query (`read_sums`), 2 when a target changed inside the period, whatever the number of teams or agents.
+    In the order of `teams`."""
+    if not teams:
+        return []
+    resolver = resolver or _resolver_for(period)
+    ids = [team.pk for team in teams]
+    # An agent is judged on the dashboard's KPIs that some target of the period is on: no other can be missed, and
+    # an agent's figures of the others (7 of 12 KPIs with the default targets) would be built for nothing.
+    targeted = {target.kpi for target in resolver.targets}
+    judged = [kpi for kpi in dashboard_kpis(resolver) if kpi.code in targeted]
+    judged_codes = {kpi.code for kpi in judged}
+    team_part = SumsPart(
+        Snapshot.objects.filter(scope=Scope.TEAM, team__in=ids, channel=""),
+        period,
+        group="team_id",
+        with_previous=False,
+    )
+    # An agent who moved has rows in each team they worked in, judged in each by that team's targets (as each
+    # team's dashboard does): their sums per team and agent.
+    agent_part = SumsPart(
+        Snapshot.objects.filter(scope=Scope.AGENT, team__in=ids, channel=""),
+        period,
+        group=("team_id", "agent_id"),
+        with_previous=False,
+    )
+    parts: dict = {"teams": team_part, "agents": agent_part}
+    # A target on a median or p90 judges that statistic, merged from the daily distributions (as the dashboard).
+    quantiles = any(target.statistic != Statistic.MEAN for target in resolver.targets)
+    if quantiles:
+        parts["team_quantiles"] = DistributionPart(
+            DurationDistribution.objects.filter(scope=Scope.TEAM, team__in=ids, channel=""), period, group="team_id"
+        )
+        parts["agent_quantiles"] = DistributionPart(
+            DurationDistribution.objects.filter(scope=Scope.AGENT, team__in=ids, channel=""),
+            period,
+            group=("team_id", "agent_id"),
+        )
+    sums = read_sums(parts)
+    by_team: dict[int, list[dict]] = defaultdict(list)
+    for row in sums["teams"]:
+        by_team[row["team_id"]].append(row)
+    by_agent: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for row in sums["agents"]:
+        by_agent[(row["team_id"], row["agent_id"])].append(row)
+    team_quantiles = _quantiles(sums["team_quantiles"]) if quantiles else {}
+    agent_quantiles = _quantiles(sums["agent_quantiles"]) if quantiles else {}
+    team_daily = _daily_lookup(resolver, team_part.base, period, "team_id")
+    agent_daily = _daily_lookup(resolver, agent_part.base, period, ("team_id", "agent_id"))
+    teams_by_id = {team.pk: team for team in teams}
+    agent_misses: dict[int, dict[int, TargetMisses]] = defaultdict(dict)
+    for (team_id, agent_id), rows in by_agent.items():
+        figures = _agent_figures(
+            rows,
+            agent_id,
+            teams_by_id[team_id],
+            period,
+            resolver,
+            lambda pk, team_id=team_id: agent_daily((team_id, pk)),
+            judged_codes,
+        )
+        if quantiles:
+            _apply_quantiles(figures, agent_quantiles.get((team_id, agent_id), {}))
+        misses = target_misses(figures, judged)
+        if misses.count:
+            agent_misses[team_id][agent_id] = misses
+    overview = []
+    for team in teams:
+
+        def runs_for(code: str, team_id=team.pk):
+            return resolver.segments(kpi=code, date_from=period.date_from, date_to=period.date_to, team_id=team_id)
+
+        figures = _figures(by_team.get(team.pk, []), runs_for, False, team_daily(team.pk))
+        if quantiles:
+            _apply_quantiles(figures, team_quantiles.get(team.pk, {}))
+        overview.append(TeamOverview(team=team, figures=figures, agent_misses=agent_misses.get(team.pk, {})))
+    return overview
 
 
 def figures_updated_at(*, scope: str, subject, period: Period | None = None) -> dt.datetime | None:
@@ -808,6 +1040,13 @@ def figures_version(*, team: Team | None, period: Period) -> tuple | None:
     never changes another team's. None when the computation never ran (rows written otherwise, as by hand in a
     shell, carry no stamp): such figures are never cached."""
     return _versions(f"team:{team.pk}" if team is not None else "org", period=period)[0]
+
+
+def teams_figures_version(*, teams: list[Team], period: Period) -> tuple | None:
+    """The version of the figures of several teams over the days a page of `period` reads: each team's
+    `figures_version`, in one query; None when one of them was never computed (then nothing is cached)."""
+    versions = _versions(*(f"team:{team.pk}" for team in teams), period=period)
+    return None if any(version is None for version in versions) else versions
 
 
 def figures_versions(*, team: Team, period: Period) -> tuple[tuple | None, tuple | None]:

@@ -44,7 +44,7 @@ from .forms import (
 )
 from .models import STATISTIC_PREFIXES, PitfallConfirmation, Scope, Statistic, Target
 from .outcomes.views import outcome_panel, outcome_report
-from .registry import BUSINESS_HOURS_TWINS, KPIS, Source
+from .registry import KPIS, Source
 from .targets import TargetResolver
 from .templatetags.pulse import agent_group_html, category_label, coaching_item_html, figure_row_html
 
@@ -137,30 +137,41 @@ class GridRow:
     label: str
     cells: SafeString
     details: SafeString = field(default_factory=SafeString)
-    # The targets missed, "; "-separated, for the needs-coaching list, and how many.
+    # The targets missed, "; "-separated, for the needs-coaching list.
     missed_html: SafeString = field(default_factory=SafeString)
-    missed_count: int = 0
-    # Of them, those missed on too few records to judge (low-confidence figures).
-    missed_low_sample: int = 0
+    # Which targets were missed, and how many of them on too few records to judge: the needs-coaching rule.
+    misses: selectors.TargetMisses = field(default_factory=selectors.TargetMisses)
     url: str = ""
     agent: User | None = None
 
+    @property
+    def missed_count(self) -> int:
+        return self.misses.count
+
 
 def _grid_row(
-    label: str, figures, kpis, *, link=None, pk=None, details: bool = True, statistic: str = Statistic.MEAN, **extra
+    label: str,
+    figures,
+    kpis,
+    *,
+    link=None,
+    pk=None,
+    details: bool = True,
+    statistic: str = Statistic.MEAN,
+    sample_sizes: bool = False,
+    **extra,
 ) -> GridRow:
     """A grid row of `figures`; with `link`, each cell links to its records (`link(pk, code)`); a time KPI's cell
-    shows `statistic` (mean, median or p90)."""
+    shows `statistic` (mean, median or p90); with `sample_sizes`, every cell shows its n (not only a low one's)."""
     link_for = (lambda code: link(pk, code)) if link else None
-    html = figure_row_html(figures, kpis, link_for, details=details, statistic=statistic)
+    html = figure_row_html(figures, kpis, link_for, details=details, statistic=statistic, sample_sizes=sample_sizes)
     missed = SafeString("; ".join(html.missed))  # each item escaped by figure_row_html
     return GridRow(
         label=label,
         cells=html.cells,
         details=html.details,
         missed_html=missed,
-        missed_count=len(html.missed),
-        missed_low_sample=html.missed_low_sample,
+        misses=selectors.target_misses(figures, kpis),
         **extra,
     )
 
@@ -188,22 +199,6 @@ def _org_row(figures, kpis, statistic: str = Statistic.MEAN) -> GridRow:
     return _grid_row("Organisation", figures, kpis, statistic=statistic)
 
 
-# Business-hours twins of calendar time KPIs (twelve columns do not fit a laptop's width): in the dashboard's grid
-# only where a target of the period is on one, and then in place of its calendar twin unless that has a target too.
-# Scorecards, trends, the API, reviews and exports show every KPI.
-def _grid_kpis(resolver) -> list:
-    """The dashboard grid's KPI columns: every KPI but the business-hours twins nobody targets in the period (a
-    missed target always has its column, so needs-coaching and the grid agree)."""
-    targeted = {target.kpi for target in resolver.targets}
-    hidden = set()
-    for twin, calendar in BUSINESS_HOURS_TWINS.items():
-        if twin not in targeted:
-            hidden.add(twin)
-        elif calendar not in targeted:
-            hidden.add(calendar)
-    return [kpi for code, kpi in KPIS.items() if code not in hidden]
-
-
 def _grid_body(rows: list[GridRow], columns: int) -> SafeString:
     """The grid's agent groups, one <tbody> per agent (`agent_group_html`), in the rows' order."""
     # Every part escaped by agent_group_html or figure_row_html.
@@ -214,7 +209,7 @@ def _needs_coaching(rows: list[GridRow], *, can_review: bool) -> SafeString:
     """The needs-coaching list's items: agents who missed at least one target on enough records to judge, most misses
     first, with a link to start a review of each when the viewer may (`can_review`). Agents whose every miss rests on
     too few records are named apart (`_too_few_to_judge`): coaching on a handful of tickets is coaching on noise."""
-    judged = (row for row in rows if row.missed_count > row.missed_low_sample)
+    judged = (row for row in rows if row.misses.needs_coaching)
     missed = sorted(judged, key=lambda row: (-row.missed_count, row.label))
     review = reverse("review_new")
     # Every part escaped by coaching_item_html or figure_row_html.
@@ -225,24 +220,115 @@ def _needs_coaching(rows: list[GridRow], *, can_review: bool) -> SafeString:
 
 def _too_few_to_judge(rows: list[GridRow]) -> list[GridRow]:
     """The agents who missed targets only on low-confidence figures (fewer records than KPI_MIN_SAMPLE), by name."""
-    return [row for row in rows if row.missed_count and row.missed_count == row.missed_low_sample]
+    return [row for row in rows if row.misses.too_few_to_judge]
 
 
 # ---- teams -------------------------------------------------------------------------------
 
 
+# The KPIs every team's line of the overview shows, targeted or not: satisfaction, first-contact resolution and
+# handling time (quality and efficiency side by side). Volume comes first, every other KPI where a target judges it.
+OVERVIEW_HEADLINE_KPIS = ("csat", "fcr", "aht")
+
+
+def _overview_kpis(overview: list[selectors.TeamOverview]) -> list:
+    """The teams overview's columns: volume, then the headline KPIs and every KPI a target judges for at least one of
+    the teams shown, in the registry's order (a missed target always has its column; a team without a target on a
+    column shows its value unjudged)."""
+    judged = {
+        code
+        for line in overview
+        for code, figure in line.figures.items()
+        if figure.target is not None or figure.target_changes
+    }
+    shown = judged | set(OVERVIEW_HEADLINE_KPIS)
+    return [KPIS["volume"], *(kpi for code, kpi in KPIS.items() if code in shown and code != "volume")]
+
+
+def _teams_overview(teams: list, period) -> list[selectors.TeamOverview]:
+    """`selectors.teams_overview` of `teams`: its figures and agents' misses from the figures cache or built into it,
+    under the versions of every one of them (a write to any shown team changes the key; one query) and the targets of
+    the period; the coaching counted for each request, on the teams' current members. The entry holds figures and
+    misses by team id; the teams themselves (names, leaders, agent counts, members) are the request's."""
+    if not teams:
+        return []
+    resolver = selectors.period_targets(period)
+    figures = page_cache.cached_figures(
+        "teams_overview",
+        version=selectors.teams_figures_version(teams=teams, period=period),
+        resolver=resolver,
+        using=selectors.snapshots_database(),
+        parts=(tuple(team.pk for team in teams), period),
+        build=lambda: {
+            line.team.pk: (line.figures, line.agent_misses)
+            for line in selectors.teams_overview_figures(teams=teams, period=period, resolver=resolver)
+        },
+    )
+    overview = [selectors.TeamOverview(team, *figures[team.pk]) for team in teams]
+    selectors.count_coaching(overview)
+    return overview
+
+
+@dataclass
+class _OverviewLine:
+    """One team of the teams overview as the template shows it."""
+
+    team: object
+    line: selectors.TeamOverview
+    row: GridRow
+    dashboard_url: str
+    # The KPIs whose target the team missed: (name, whether on a low sample).
+    missed: list[tuple[str, bool]]
+
+
+@period_page
 @login_required
 def team_list(request: HttpRequest) -> HttpResponse:
-    """The teams the user may open: a leader's own teams; every team for HR and admins."""
+    """The teams the user may open (a leader's own teams; every team for HR and admins), each with its figures over a
+    period against its targets and how many of its agents need coaching: one read of the snapshots for all of them."""
     if not scoping.sees_team_pages(request.user):
         raise Http404
-    teams = (
+    teams = list(
         scoping.teams_with_detail(request.user)
         .annotate(agent_count=Count("agents", filter=Q(agents__is_active=True, agents__role="agent")))
         .prefetch_related("leaders")
         .order_by("name")
     )
-    return render(request, "kpis/team_list.html", {"teams": teams})
+    period_form = PeriodForm(request.GET)
+    period, preset = period_form.resolve()
+    period_query = period_form.query()
+    overview = _teams_overview(teams, period)
+    kpis = _overview_kpis(overview)
+    team_link = _drill_down_link("team_records", period_query)
+    dashboard_link = _link_maker("team_dashboard", period_query)
+    lines = []
+    for line in overview:
+        row = _grid_row(
+            line.team.name, line.figures, kpis, link=team_link, pk=line.team.pk, details=False, sample_sizes=True
+        )
+        missed = [(KPIS[code].name, line.figures[code].low_confidence) for code in row.misses.codes]
+        lines.append(_OverviewLine(line.team, line, row, dashboard_link(line.team.pk), missed))
+    # Who needs attention first: the most agents to coach, then the most targets missed; then by name, the teams
+    # without data in the period last.
+    lines.sort(
+        key=lambda item: (
+            not item.line.has_data,
+            -item.line.needs_coaching,
+            -item.row.misses.count,
+            item.team.name.casefold(),
+        )
+    )
+    context = {
+        "teams": teams,
+        "lines": lines,
+        "kpis": kpis,
+        "period": period,
+        "preset": preset,
+        "period_form": period_form,
+        "period_query": period_query,
+        "has_targets": any(figure.target is not None for line in overview for figure in line.figures.values()),
+    }
+    return render(request, "kpis/team_list.html", context)
 
 
 @dataclass(frozen=True)
@@ -322,7 +408,7 @@ def _dashboard_entries(team, period, period_query: str, statistic: str) -> _Dash
     read. The page and the worker's warm-up (`warm_team_dashboards`) share it, so they share the keys."""
     grain = selectors.series_grain(period)
     resolver = selectors.period_targets(period)
-    kpis = _grid_kpis(resolver)
+    kpis = selectors.dashboard_kpis(resolver)
     read: dict = {}  # the agents and the org row, read with the figures (or alone when they come from the cache)
     team_version, org_version = selectors.figures_versions(team=team, period=period)
     figures = page_cache.cached_figures(
@@ -387,7 +473,7 @@ def warm_org_rows() -> int:
         period, _ = PeriodForm({selectors.PERIOD_PARAM: preset}).resolve()
         resolver = selectors.period_targets(period)
         version = selectors.figures_version(team=None, period=period)
-        _cached_org_row(period, resolver, _grid_kpis(resolver), version, Statistic.MEAN)
+        _cached_org_row(period, resolver, selectors.dashboard_kpis(resolver), version, Statistic.MEAN)
     return len(WARMED_PRESETS)
 
 

@@ -341,23 +341,28 @@ class FigureRowHtml:
 
     cells: SafeString
     details: SafeString
-    # One "<span class="missed-kpi">…</span>" per KPI whose target was missed, for the needs-coaching list.
+    # One "<span class="missed-kpi">…</span>" per KPI whose target was missed, for the needs-coaching list (who
+    # needs coaching is `kpis.selectors.target_misses`'s rule).
     missed: list[SafeString]
-    # How many of them were missed on a low-confidence figure (fewer records than KPI_MIN_SAMPLE).
-    missed_low_sample: int = 0
 
 
 def figure_row_html(
-    figures: dict, kpis: list[Kpi], href_for=None, *, details: bool = True, statistic: str = Statistic.MEAN
+    figures: dict,
+    kpis: list[Kpi],
+    href_for=None,
+    *,
+    details: bool = True,
+    statistic: str = Statistic.MEAN,
+    sample_sizes: bool = False,
 ) -> FigureRowHtml:
     """The HTML of one row of figures, a KPI each; `href_for(code)` gives each cell's drill-down link (or
-    none). A time KPI's cell shows `statistic` (mean, median or p90), every other KPI's its value. The markup is
-    that of the pages' figure cells and details (static/css/pulse.css).
+    none). A time KPI's cell shows `statistic` (mean, median or p90), every other KPI's its value. A low sample's
+    cell shows its n (marked); with `sample_sizes`, every other cell shows its n too (the teams overview). The
+    markup is that of the pages' figure cells and details (static/css/pulse.css).
 
     A grid builds ~10 of these per agent on a first read, so each figure's texts are formatted once and shared by
     its cell, its details and the missed list, and each KPI's fixed texts are escaped once (`_kpi_texts`)."""
     cells, items, missed = [], [], []
-    missed_low_sample = 0
     for kpi in kpis:
         figure = figures[kpi.code]
         name, data_label = _kpi_texts(kpi)
@@ -403,6 +408,9 @@ def figure_row_html(
         sort = f' data-sort="{shown:f}"' if shown is not None else ""
         symbol = f'<span class="status-symbol" aria-hidden="true">{STATUS_SYMBOLS.get(status, "")}</span> '
         low_mark = f' <span class="low-mark" aria-hidden="true">n {n}</span>' if low else ""
+        # Said in the cell's detail for screen readers ("n = 340"); a volume is its own n.
+        if sample_sizes and not low and kpi.has_target:
+            low_mark = f' <span class="sample-size" aria-hidden="true">n {n}</span>'
         title = _title_text(kpi.name, mean_text, interval_text_, target_text_, quantiles_text_, n, disputed, low)
         detail = f'<span class="status-label">{label}</span> · {escape(title)}' if has_target else escape(title)
         trend_text = TREND_LABELS.get(trend or "", "no previous data")
@@ -441,7 +449,6 @@ def figure_row_html(
             # The statistic the target judges, whichever the grid shows.
             judged = escape(judged_text)
             low_text = ", low sample" if low else ""
-            missed_low_sample += low
             # The comparison alone ("≥ 80.0 %"): the stretch and the target's changes are in the cell's details.
             plain = escape(target_comparison_text(kpi.code, figure.target_value, figure.target.statistic))
             # Each figure on one line (a phone wraps the item between its words, never inside "1 h 5 min").
@@ -458,7 +465,6 @@ def figure_row_html(
         cells=SafeString("".join(cells)),
         details=SafeString(details_html),
         missed=missed,
-        missed_low_sample=missed_low_sample,
     )
 
 

@@ -296,6 +296,25 @@ def test_dashboard_shows_who_needs_coaching_above_the_fold_every_column_and_sort
     assert "of Alice Martin-Delacroix" in first_group.locator("summary").inner_text()
 
 
+def test_the_teams_overview_is_a_card_per_team_on_a_phone(phone_page, login, world):
+    login(phone_page, "adam")
+    phone_page.goto("/teams/", wait_until="load")
+    scroll_width, inner_width = phone_page.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width <= PHONE["width"]
+    card = phone_page.locator("table.team-overview tbody tr").first
+    assert card.evaluate("el => getComputedStyle(el).display") == "grid"
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    # Each figure with its status and its n on the card; the coaching count links to the dashboard.
+    csat = card.locator("td.figure[data-label='Customer Satisfaction']")
+    assert csat.locator(".status-symbol").is_visible()
+    assert csat.locator(".sample-size, .low-mark").first.is_visible()
+    coaching = card.locator("td[data-label='Needs coaching'] a")
+    assert coaching.is_visible() and f"/teams/{world['team'].pk}/" in coaching.get_attribute("href")
+    coaching_box = coaching.bounding_box()
+    assert coaching_box["x"] + coaching_box["width"] <= PHONE["width"]
+
+
 def test_phone_shows_each_kpi_status_beside_its_value(phone_page, login, world):
     login(phone_page, "alice")
     phone_page.goto("/me/", wait_until="load")

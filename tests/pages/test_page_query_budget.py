@@ -21,7 +21,7 @@ import datetime as dt
 import pytest
 
 from kpis.models import Scope, Target
-from tests.factories import AgentFactory, LeaderFactory, TeamFactory
+from tests.factories import AdminFactory, AgentFactory, LeaderFactory, TeamFactory
 from tests.pages.conftest import activity, compute
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +107,53 @@ def test_an_agent_s_own_scorecard_costs_the_same_queries_in_a_team_of_10_or_100(
             with django_assert_num_queries(OWN_SCORECARD_QUERIES):
                 response = client.get(f"/me/?{period(days, today)}")
             assert response.status_code == 200
+
+
+# The teams overview (/teams/), first read of its period: session, user, the teams (with their agent counts), their
+# leaders, the targets, the computation stamps of every team shown (kpis.page_cache), the snapshot sums of every team
+# and agent (kpis.selectors.teams_overview), the teams' members (whom coaching counts), the unread notifications
+# = 9 + 2, for one team or many; read again from the cache, the sums are skipped.
+TEAMS_OVERVIEW_QUERIES = 11
+
+
+def overview_team(name: str, today: dt.date):
+    """A team of 2 agents, one of them short of the team's CSAT target, with a leader."""
+    team = TeamFactory(name=name, slug=name.lower(), timezone="Europe/Paris")
+    LeaderFactory(teams=[team], first_name=f"{name} leader")
+    for index, scores in enumerate(([5] * 12, [5] * 6 + [1] * 6)):
+        agent = AgentFactory(team=team, first_name=f"{name} {index}")
+        activity(agent, today - dt.timedelta(days=2), tickets=12, csat=scores)
+    Target.objects.create(
+        kpi="csat", scope=Scope.TEAM, team=team, effective_from=today - dt.timedelta(days=60), value=80
+    )
+    return team
+
+
+def test_the_teams_overview_costs_the_same_queries_for_1_team_or_3(client, today, django_assert_num_queries):
+    overview_team("First", today)
+    compute(days=5)
+    client.force_login(AdminFactory())
+    client.get("/teams/?period=7d")  # the session's first read is not the page's
+    with django_assert_num_queries(TEAMS_OVERVIEW_QUERIES):
+        response = client.get("/teams/")
+    assert [line.line.needs_coaching for line in response.context["lines"]] == [1]
+
+    overview_team("Second", today)
+    overview_team("Third", today)
+    compute(days=5)
+    with django_assert_num_queries(TEAMS_OVERVIEW_QUERIES):
+        response = client.get("/teams/")
+    # Every team's figures and coaching count are on the page, read rather than skipped: 18 of 24 responses
+    # positive (75.0 %) misses each team's target.
+    assert [line.line.needs_coaching for line in response.context["lines"]] == [1, 1, 1]
+    with django_assert_num_queries(TEAMS_OVERVIEW_QUERIES - 1):
+        cached = client.get("/teams/")
+    page = response.content.decode()
+
+    def overview(html: str) -> str:
+        return html[html.index('aria-labelledby="overview-heading"') : html.index("</table>")]
+
+    assert overview(cached.content.decode()) == overview(page)
+    assert page.count('<span class="missed-kpi">Customer Satisfaction</span>') == 3
+    assert page.count('>75.0 %</a></span> <span class="sample-size" aria-hidden="true">n 24</span>') == 3
+    assert page.count(">Led by ") == 3
