@@ -80,6 +80,19 @@ def agents_visible(user: User) -> QuerySet[User]:
     return agents.filter(pk=user.pk)
 
 
+def can_see_agent(user: User, agent: User) -> bool:
+    """Whether `agents_visible(user)` holds `agent`, without a query (the leader's teams are read once per request):
+    a team dashboard links an agent's row to the scorecard only then. An agent who moved to another team keeps the
+    rows of their days in their former team's grid, but their former leader no longer sees their scorecard."""
+    if not user.is_authenticated or agent.role != Role.AGENT:
+        return False
+    if sees_everything(user):
+        return True
+    if user.role == Role.LEADER:
+        return agent.team_id in led_team_ids(user)
+    return agent.pk == user.pk
+
+
 def users_visible(user: User) -> QuerySet[User]:
     """Users listed to the caller: visible agents, plus themselves and, for HR/admin, everyone."""
     if not user.is_authenticated:

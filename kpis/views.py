@@ -46,7 +46,13 @@ from .models import STATISTIC_PREFIXES, PitfallConfirmation, Scope, Statistic, T
 from .outcomes.views import outcome_panel, outcome_report
 from .registry import KPIS, Source
 from .targets import TargetResolver
-from .templatetags.pulse import agent_group_html, category_label, coaching_item_html, figure_row_html
+from .templatetags.pulse import (
+    agent_group_html,
+    category_label,
+    coaching_item_html,
+    figure_row_html,
+    without_record_links,
+)
 
 RECORDS_PER_PAGE = 50
 NO_CATEGORY = selectors.NO_CATEGORY  # the breakdown's row name, read back by the drill-down
@@ -143,6 +149,8 @@ class GridRow:
     misses: selectors.TargetMisses = field(default_factory=selectors.TargetMisses)
     url: str = ""
     agent: User | None = None
+    # An agent's row in the grid of a team they have left: the figures of their days there, no coaching offered.
+    former_member: bool = False
 
     @property
     def missed_count(self) -> int:
@@ -499,9 +507,17 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         if row is None:  # joined the team since the figures were read: no data in the period
             empty = selectors.agent_figures_without_data(agent=agent, team=team, period=period, resolver=resolver)
             row = _grid_row("", empty, kpis, link=agent_link, pk=agent.pk, statistic=statistic)
-        rows.append(replace(row, label=str(agent), agent=agent, url=scorecard_link(agent.pk)))
+        # An agent who moved keeps the figures of their days here; their scorecard is linked only to who may open it.
+        if scoping.can_see_agent(request.user, agent):
+            url = scorecard_link(agent.pk)
+        else:  # nor their drill-downs: the team's own drill-down lists their records of the team's days
+            url = ""
+            row = replace(row, cells=without_record_links(row.cells), details=without_record_links(row.details))
+        rows.append(replace(row, label=str(agent), agent=agent, url=url, former_member=agent.team_id != team.pk))
     columns = len(kpis) + 2  # agent, missed, a KPI each
     can_manage = scoping.can_manage_team(request.user, team)
+    # Coaching is offered for the team's own agents: one who moved is their new leader's to coach.
+    members = [row for row in rows if not row.former_member]
     context = {
         "team": team,
         "period": period,
@@ -517,8 +533,8 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "grid_body": _grid_body(rows, columns),
         "team_row": figures.team_row,
         "org_row": entries.org_row,
-        "needs_coaching": _needs_coaching(rows, can_review=can_manage),
-        "too_few_to_judge": _too_few_to_judge(rows),
+        "needs_coaching": _needs_coaching(members, can_review=can_manage),
+        "too_few_to_judge": _too_few_to_judge(members),
         "has_data": figures.has_data,
         "has_csat_target": figures.has_csat_target,
         "channels": figures.channels,

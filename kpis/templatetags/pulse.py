@@ -13,7 +13,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from kpis.formatting import (
     NO_VALUE,
@@ -483,12 +483,25 @@ def _kpi_texts(kpi: Kpi) -> tuple[str, str]:
     return texts
 
 
+# A figure cell's link to its records, as `figure_row_html` writes it (href and value escaped there).
+_CELL_LINK = re.compile(r'<a href="[^"<>]*">(.*?)</a>', re.S)
+
+
+def without_record_links(cells: str) -> SafeString:
+    """A grid row's cells (`figure_row_html`) with each figure's link to its records replaced by the figure alone:
+    for the row of an agent whose drill-down the viewer may not open (an agent who moved to another team)."""
+    return mark_safe(_CELL_LINK.sub(r"\1", cells))  # our own escaped markup, with fewer tags
+
+
 def agent_group_html(row, columns: int) -> str:
     """One agent's group of the dashboard's grid (kpis/team_dashboard.html) from their `kpis.views.GridRow`: the row
     of figures and its details, as one <tbody class="agent-group"> (static/js/table-sort.js sorts them whole). Built
     here rather than by the template's loop, which cost a team of 100 ~15 ms per page; the cells and details come
     escaped (`figure_row_html`), the label is escaped here."""
     name, missed = escape(row.label), row.missed_count
+    label = f'<a href="{escape(row.url)}">{name}</a>' if row.url else name
+    if getattr(row, "former_member", False):
+        label += ' <span class="helptext">no longer in this team</span>'
     if missed:
         plural = "" if missed == 1 else "s"
         flag = (
@@ -499,7 +512,7 @@ def agent_group_html(row, columns: int) -> str:
         flag = '<span aria-hidden="true">–</span><span class="visually-hidden">no target missed</span>'
     return (
         f'\n    <tbody class="agent-group{" row-missed" if missed else ""}">\n      <tr>\n'
-        f'        <th scope="row" data-sort="{name}"><a href="{escape(row.url)}">{name}</a></th>\n'
+        f'        <th scope="row" data-sort="{name}">{label}</th>\n'
         f'        <td class="missed-count" data-label="Targets missed" data-sort="{missed}">{flag}</td>\n'
         f"        {row.cells}\n      </tr>\n"
         f'      <tr class="row-details">\n        <td colspan="{columns}"><details><summary>Details'
