@@ -6,8 +6,8 @@ request's transaction (ATOMIC_REQUESTS inside the test's own transaction):
 - dashboard, first read of its period (each URL below is read once; a read served from the cache skips the
   sums, tests/pages/test_page_cache.py): session, user, the leader's teams, the team, the targets, the
   computation stamps (kpis.page_cache), the snapshot sums (agents, team, org, channels, categories, trend),
-  the agents, the coaching goals, the customers' tickets of the period (the outcomes panel, kpis.outcomes: one
-  query while no ticket of the team names a customer), the unread notifications = 11 + 2;
+  the agents, the coaching goals, the customers' service days of the period (the outcomes panel, kpis.outcomes:
+  one query while no ticket of the team names a customer), the unread notifications = 11 + 2;
 - an agent's scorecard, first read of its period: session, user, the leader's teams, the agent, the targets, the
   computation stamps (kpis.page_cache; a read served from the cache skips the sums,
   tests/pages/test_scorecard_cache.py), the snapshot sums (agent, channels, trend, team, team trend), when the
