@@ -116,9 +116,9 @@ def queue_every_team_warm_up() -> int:
 @shared_task(name="kpis.warm_if_cache_emptied", **LIVE_TASK_OPTIONS)
 def warm_if_cache_emptied() -> int:
     """Beat, every KPI_CACHE_WATCH_SECONDS: when the cache has lost the warm-up's mark (`warm_up_queued_key`: Redis
-    restarted or flushed, or memory pressure evicted it), queue every team's warm-up again, so dashboards are cache
-    reads within a minute of an emptied cache rather than built by their first reader until each team's next
-    write. One cache read a minute otherwise; a period still cached is a cache read for the warm-up."""
+    restarted or flushed; kept without expiry, volatile-lru never evicts it), queue every team's warm-up again, so
+    dashboards are cache reads within a minute of an emptied cache rather than built by their first reader until
+    each team's next write. One cache read a minute otherwise; a period still cached is a cache read for the warm-up."""
     if not settings.KPI_WARM_PAGES or not settings.KPI_PAGE_CACHE_SECONDS or settings.CELERY_TASK_ALWAYS_EAGER:
         return 0
     if cache.get(warm_up_queued_key()) is not None:
