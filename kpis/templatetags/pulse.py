@@ -500,7 +500,7 @@ def agent_group_html(row, columns: int) -> str:
     escaped (`figure_row_html`), the label is escaped here."""
     name, missed = escape(row.label), row.missed_count
     label = f'<a href="{escape(row.url)}">{name}</a>' if row.url else name
-    if getattr(row, "former_member", False):
+    if row.former_member:
         label += ' <span class="helptext">no longer in this team</span>'
     if missed:
         plural = "" if missed == 1 else "s"
